@@ -1,0 +1,83 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/zoo"
+	"github.com/pkg/errors"
+	"github.com/spf13/cobra"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+func forwardCmd() *cobra.Command {
+	var (
+		m                      modelFlags
+		weights, input, output string
+	)
+	cmd := &cobra.Command{
+		Use:   "forward MODEL --weights W.safetensors --input IN.safetensors --output OUT.safetensors",
+		Short: "Run the evaluation graph on a tensor named \"input\" and write the tensor \"logits\"",
+		Long: `Loads weights (torchvision state_dict names), reads the float32 NCHW tensor named
+"input", runs the evaluation graph and writes the tensor "logits". This is how the
+zoo is checked against PyTorch, and how exported weights are run.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if weights == "" || input == "" || output == "" {
+				return errors.New("--weights, --input and --output are required")
+			}
+			spec, cfg, err := m.resolve(args[0])
+			if err != nil {
+				return err
+			}
+			logits, err := forward(spec, cfg, weights, input)
+			if err != nil {
+				return err
+			}
+			if err := graph.WriteSafetensorsFile(output, map[string]*tensor.Dense{"logits": logits}, map[string]string{"model": spec.Name}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote logits %v to %s\n", logits.Shape(), output)
+			return nil
+		},
+	}
+	m.register(cmd, 1)
+	cmd.Flags().StringVar(&weights, "weights", "", "weights file")
+	cmd.Flags().StringVar(&input, "input", "", "input file with a float32 tensor named \"input\" (N,C,H,W)")
+	cmd.Flags().StringVar(&output, "output", "", "output file for the tensor \"logits\"")
+	return cmd
+}
+
+func forward(spec zoo.Spec, cfg zoo.Config, weights, input string) (*tensor.Dense, error) {
+	ins, _, err := graph.ReadSafetensorsFile(input)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := ins["input"]
+	if !ok {
+		return nil, errors.Errorf("%s has no tensor named \"input\"", input)
+	}
+	s := in.Shape()
+	if in.Dtype() != tensor.Float32 || s.Dims() != 4 || s[2] != s[3] {
+		return nil, errors.Errorf("%s: \"input\" is %v%v, want float32 (N,C,H,W) with H == W", input, in.Dtype(), s)
+	}
+	cfg.InChannels = s[1]
+	ps := graph.NewParams()
+	b, x, y, err := build(spec, cfg, ps, false, s[0], s[2])
+	if err != nil {
+		return nil, err
+	}
+	if _, err := ps.Load(weights); err != nil {
+		return nil, err
+	}
+	if err := G.Let(x, in); err != nil {
+		return nil, errors.Wrap(err, "setting the input")
+	}
+	vm := G.NewTapeMachine(b.Graph())
+	defer vm.Close()
+	if err := vm.RunAll(); err != nil {
+		return nil, errors.Wrap(err, "running the evaluation graph")
+	}
+	return y.Value().(*tensor.Dense).Clone().(*tensor.Dense), nil
+}

@@ -1,0 +1,148 @@
+package data
+
+import (
+	"bytes"
+	"image"
+	_ "image/jpeg" // register the JPEG decoder for ImageFolder
+	_ "image/png"  // register the PNG decoder for ImageFolder
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/pkg/errors"
+)
+
+// maxImagePixels bounds the size of one decoded image in ImageFolder.
+const maxImagePixels = 1 << 26
+
+// ImageFolder reads root/<class>/*.png|*.jpg|*.jpeg (extensions in any case) into an
+// RGB Set (C = 3) of size x size images. Classes are the sub-directories of root sorted
+// by name (hidden ones, starting with ".", are skipped) and are recorded in ClassNames;
+// other files are ignored. Images are resized with bilinear interpolation on pixel
+// centres (no anti-aliasing, like PIL's BILINEAR when enlarging); gray images are
+// replicated into three channels and transparent pixels are composed over black.
+func ImageFolder(root string, size int) (*Set, error) {
+	if size <= 0 || size > 4096 {
+		return nil, errors.Errorf("data: image folder %s: size %d, want 1 to 4096", root, size)
+	}
+	entries, err := os.ReadDir(root)
+	if err != nil {
+		return nil, errors.Wrap(err, "data: image folder")
+	}
+	s := &Set{Name: filepath.Base(root), C: 3, H: size, W: size}
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			s.ClassNames = append(s.ClassNames, e.Name())
+		}
+	}
+	s.Classes = len(s.ClassNames)
+	if s.Classes == 0 || s.Classes > 256 {
+		return nil, errors.Errorf("data: image folder %s: %d class directories, want 1 to 256", root, s.Classes)
+	}
+	for label, class := range s.ClassNames {
+		files, err := imageFiles(filepath.Join(root, class))
+		if err != nil {
+			return nil, err
+		}
+		for _, f := range files {
+			img, err := decodeImage(f)
+			if err != nil {
+				return nil, err
+			}
+			s.Images = resizeRGB(s.Images, img, size)
+			s.Labels = append(s.Labels, uint8(label))
+		}
+	}
+	return s, nil
+}
+
+// imageFiles lists the images of one class directory, sorted by name; a class without
+// images is an error.
+func imageFiles(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, errors.Wrap(err, "data: image folder")
+	}
+	var files []string
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".png", ".jpg", ".jpeg":
+			if !e.IsDir() {
+				files = append(files, filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, errors.Errorf("data: image folder: class directory %s has no .png or .jpg images", dir)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// decodeImage decodes one file, checking its dimensions before decoding the pixels.
+func decodeImage(path string) (image.Image, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, errors.Wrap(err, "data")
+	}
+	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	if err != nil {
+		return nil, errors.Wrapf(err, "data: %s", path)
+	}
+	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
+		return nil, errors.Errorf("data: %s: image of %dx%d pixels, want at most %d", path, cfg.Width, cfg.Height, maxImagePixels)
+	}
+	img, _, err := image.Decode(bytes.NewReader(b))
+	if err != nil {
+		return nil, errors.Wrapf(err, "data: %s", path)
+	}
+	return img, nil
+}
+
+// resizeRGB appends img resized to size x size, as 3 planes of uint8 (CHW), to dst.
+// Output pixel (x, y) samples the source at ((x+0.5)*W/size-0.5, ...) bilinearly, with
+// coordinates clamped to the image.
+func resizeRGB(dst []uint8, img image.Image, size int) []uint8 {
+	b := img.Bounds()
+	sw, sh := b.Dx(), b.Dy()
+	src := make([]float32, 3*sw*sh)
+	for y := 0; y < sh; y++ {
+		for x := 0; x < sw; x++ {
+			r, g, bl, _ := img.At(b.Min.X+x, b.Min.Y+y).RGBA()
+			i := y*sw + x
+			src[i] = float32(r) / 257
+			src[sw*sh+i] = float32(g) / 257
+			src[2*sw*sh+i] = float32(bl) / 257
+		}
+	}
+	x0, x1, fx := bilinearTaps(sw, size)
+	y0, y1, fy := bilinearTaps(sh, size)
+	for c := 0; c < 3; c++ {
+		plane := src[c*sw*sh : (c+1)*sw*sh]
+		for y := 0; y < size; y++ {
+			r0, r1 := plane[y0[y]*sw:], plane[y1[y]*sw:]
+			for x := 0; x < size; x++ {
+				top := r0[x0[x]]*(1-fx[x]) + r0[x1[x]]*fx[x]
+				bot := r1[x0[x]]*(1-fx[x]) + r1[x1[x]]*fx[x]
+				v := top*(1-fy[y]) + bot*fy[y]
+				dst = append(dst, uint8(min(255, max(0, math.Round(float64(v))))))
+			}
+		}
+	}
+	return dst
+}
+
+// bilinearTaps returns, for each of n output positions over a source of length m, the
+// two source indices and the weight of the second.
+func bilinearTaps(m, n int) (i0, i1 []int, f []float32) {
+	i0, i1, f = make([]int, n), make([]int, n), make([]float32, n)
+	scale := float64(m) / float64(n)
+	for o := range n {
+		p := min(max((float64(o)+0.5)*scale-0.5, 0), float64(m-1))
+		lo := int(p)
+		i0[o], i1[o], f[o] = lo, min(lo+1, m-1), float32(p-float64(lo))
+	}
+	return i0, i1, f
+}

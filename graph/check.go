@@ -1,0 +1,70 @@
+package graph
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ok reports whether a layer may run: no earlier error and no nil input.
+func (b *Builder) ok(name, typ string, xs ...*G.Node) bool {
+	if b.s.err != nil {
+		return false
+	}
+	for i, x := range xs {
+		if x == nil {
+			b.Failf(name, "%s: input %d is nil", typ, i)
+			return false
+		}
+		if x.Graph() != b.s.g {
+			b.Failf(name, "%s: input %d belongs to another graph", typ, i)
+			return false
+		}
+	}
+	return true
+}
+
+// rank requires x to have one of the given numbers of dimensions.
+func (b *Builder) rank(name, typ string, x *G.Node, ranks ...int) bool {
+	for _, r := range ranks {
+		if x.Shape().Dims() == r {
+			return true
+		}
+	}
+	want := "(N,C,H,W)"
+	if len(ranks) > 1 || ranks[0] != 4 {
+		want = fmt.Sprintf("of rank %v", ranks)
+	}
+	b.Failf(name, "%s: input must be %s, got shape %v", typ, want, x.Shape())
+	return false
+}
+
+// done records the layer or the error of the op that built it.
+func (b *Builder) done(name, typ string, y *G.Node, err error) *G.Node {
+	if err != nil {
+		b.Fail(errors.Wrapf(err, "graph: %s (%s)", b.Name(name), typ))
+		return nil
+	}
+	b.record(name, typ, y)
+	return y
+}
+
+// ExpectShape fails the build unless x has the given shape; -1 matches any
+// size. Models call it after each block so that a wrong stride is reported
+// with the block's name.
+func (b *Builder) ExpectShape(name string, x *G.Node, want ...int) bool {
+	if !b.ok(name, "shape check", x) {
+		return false
+	}
+	got := x.Shape()
+	match := len(got) == len(want)
+	for i := 0; match && i < len(want); i++ {
+		match = want[i] < 0 || want[i] == got[i]
+	}
+	if !match {
+		b.Failf(name, "output shape %v, want %v", got, tensor.Shape(want))
+	}
+	return match
+}

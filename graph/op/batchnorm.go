@@ -1,0 +1,207 @@
+package op
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// RunningStats are a batch norm's buffers, each of shape (C) and of the
+// input's dtype, owned by the caller's parameter store: the op reads and,
+// in training, updates them in place, and keeps no copy of its own, so
+// every graph built over the same tensors sees the same statistics and a
+// new TapeMachine leaves them as they are.
+type RunningStats struct{ Mean, Var *tensor.Dense }
+
+// BNParams configures BatchNorm. Eps and Momentum are used as given (the
+// graph layer fills PyTorch's defaults 1e-5 and 0.1); Training selects
+// batch statistics (true) or the running statistics (false).
+type BNParams struct {
+	Eps, Momentum float64
+	Training      bool
+}
+
+// BatchNorm normalises x, (N,C) or (N,C,H,W), per channel and applies
+// gamma and beta, each (C): y = (x-mean)/sqrt(var+eps)*gamma + beta.
+//
+// In training it uses the batch statistics (the biased variance) and
+// updates the running statistics as PyTorch does:
+// running = (1-momentum)*running + momentum*batch, with the unbiased batch
+// variance for the running variance. In evaluation it uses the running
+// statistics and never writes them. The gradient flows to x, gamma and
+// beta, through the batch statistics in training.
+func BatchNorm(x, gamma, beta *G.Node, stats RunningStats, p BNParams) (*G.Node, error) {
+	if x == nil || gamma == nil || beta == nil {
+		return nil, errors.New("BatchNorm: nil input")
+	}
+	xs := x.Shape()
+	if len(xs) != 2 && len(xs) != 4 {
+		return nil, errors.Errorf("BatchNorm: x has shape %v, want (N,C) or (N,C,H,W)", xs)
+	}
+	if !(p.Eps >= 0) || !(p.Momentum >= 0 && p.Momentum <= 1) {
+		return nil, errors.Errorf("BatchNorm: eps %g and momentum %g, want eps >= 0 and momentum in [0,1]", p.Eps, p.Momentum)
+	}
+	k := &bnKernel{id: nextID(), dims: len(xs), c: xs[1], p: p, stats: stats}
+	for _, s := range []struct {
+		name string
+		t    *tensor.Dense
+	}{{"running mean", stats.Mean}, {"running var", stats.Var}} {
+		if s.t == nil {
+			return nil, errors.Errorf("BatchNorm: nil %s for x of shape %v", s.name, xs)
+		}
+		if !isVec(s.t.Shape(), k.c) || s.t.Dtype() != x.Dtype() {
+			return nil, errors.Errorf("BatchNorm: %s has shape %v of %v, want (%d) of %v for x of shape %v",
+				s.name, s.t.Shape(), s.t.Dtype(), k.c, x.Dtype(), xs)
+		}
+	}
+	if p.Training && xs.TotalSize()/k.c < 2 {
+		return nil, errors.Errorf("BatchNorm: x of shape %v has one value per channel; training needs more", xs)
+	}
+	if _, err := k.outShape([]tensor.Shape{xs, gamma.Shape(), beta.Shape()}); err != nil {
+		return nil, err
+	}
+	return apply(k, k.name(), x, gamma, beta)
+}
+
+// bnKernel keeps, per channel, the statistics the step used, for the
+// backward kernels of the same step.
+type bnKernel struct {
+	id    int64
+	dims  int
+	c     int
+	p     BNParams
+	stats RunningStats
+	// mean, invstd: the statistics normalising this step; scale is
+	// gamma*invstd. All (C).
+	mean, invstd, scale []float64
+}
+
+func (k *bnKernel) name() string {
+	mode := "eval"
+	if k.p.Training {
+		mode = "train"
+	}
+	return fmt.Sprintf("BatchNorm(%s,eps=%g,momentum=%g)#%d", mode, k.p.Eps, k.p.Momentum, k.id)
+}
+
+func (k *bnKernel) inDims() []int { return []int{k.dims, 1, 1} }
+
+func (k *bnKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 3 {
+		return nil, errors.Errorf("BatchNorm: got %d inputs, want 3", len(in))
+	}
+	x, gamma, beta := in[0], in[1], in[2]
+	if len(x) != k.dims || x[1] != k.c || !isVec(gamma, k.c) || !isVec(beta, k.c) {
+		return nil, errors.Errorf("BatchNorm: x %v, gamma %v, beta %v; want gamma and beta (%d) for %d-D x with %d channels",
+			x, gamma, beta, k.c, k.dims, k.c)
+	}
+	return x.Clone(), nil
+}
+
+// isVec reports whether s is (n). Unlike Shape.Eq, a (1,n) is not.
+func isVec(s tensor.Shape, n int) bool { return len(s) == 1 && s[0] == n }
+
+// layout returns the batch size and the size of one channel's plane.
+func (k *bnKernel) layout(x *tensor.Dense) (n, hw int) {
+	s := x.Shape()
+	return s[0], s.TotalSize() / (s[0] * k.c)
+}
+
+func (k *bnKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	if k.mean == nil {
+		k.mean, k.invstd, k.scale = make([]float64, k.c), make([]float64, k.c), make([]float64, k.c)
+	}
+	return dispatch(in[0],
+		func() error { bnForward[float32](k, in[0], in[1], in[2], out); return nil },
+		func() error { bnForward[float64](k, in[0], in[1], in[2], out); return nil })
+}
+
+func bnForward[T float](k *bnKernel, xt, gt, bt, out *tensor.Dense) {
+	x, gamma, beta, y := sliceT[T](xt), sliceT[T](gt), sliceT[T](bt), sliceT[T](out)
+	rm, rv := sliceT[T](k.stats.Mean), sliceT[T](k.stats.Var)
+	n, hw := k.layout(xt)
+	if k.p.Training {
+		m := float64(n * hw)
+		bnMoments(k.mean, k.invstd, x, n, hw)
+		mom := k.p.Momentum
+		for c, v := range k.invstd {
+			v /= m
+			rm[c] = T((1-mom)*float64(rm[c]) + mom*k.mean[c])
+			rv[c] = T((1-mom)*float64(rv[c]) + mom*v*m/(m-1))
+			k.invstd[c] = 1 / math.Sqrt(v+k.p.Eps)
+		}
+	} else {
+		for c := range k.mean {
+			k.mean[c] = float64(rm[c])
+			k.invstd[c] = 1 / math.Sqrt(float64(rv[c])+k.p.Eps)
+		}
+	}
+	for c := range k.scale {
+		k.scale[c] = float64(gamma[c]) * k.invstd[c]
+	}
+	for i := 0; i < n; i++ {
+		for c, sc := range k.scale {
+			a, b := T(sc), T(float64(beta[c])-k.mean[c]*sc)
+			off := (i*k.c + c) * hw
+			ys := y[off : off+hw]
+			for j, v := range x[off : off+hw] {
+				ys[j] = v*a + b
+			}
+		}
+	}
+}
+
+// bnMoments sets mean[c] to the mean of channel c of x, laid out
+// (n, C, hw), and sq[c] to the sum of its squared deviations from the
+// mean: two passes, accumulated in float64.
+func bnMoments[T float](mean, sq []float64, x []T, n, hw int) {
+	c := len(mean)
+	clear(mean)
+	clear(sq)
+	for i := 0; i < n; i++ {
+		for ch := range mean {
+			s := 0.0
+			for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+				s += float64(v)
+			}
+			mean[ch] += s
+		}
+	}
+	for ch := range mean {
+		mean[ch] /= float64(n * hw)
+	}
+	for i := 0; i < n; i++ {
+		for ch, mc := range mean {
+			s := 0.0
+			for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+				d := float64(v) - mc
+				s += d * d
+			}
+			sq[ch] += s
+		}
+	}
+}
+
+func (k *bnKernel) diffWRT() []bool { return []bool{true, true, true} }
+
+func (k *bnKernel) grad(inputs G.Nodes, _, dy *G.Node) (G.Nodes, error) {
+	gk := &bnParamGrad{fw: k}
+	dgamma, err := apply(gk, gk.name(), inputs[0], dy)
+	if err != nil {
+		return nil, err
+	}
+	bk := &bnBetaGrad{g: gk}
+	dbeta, err := apply(bk, bk.name(), dgamma)
+	if err != nil {
+		return nil, err
+	}
+	xk := &bnXGrad{g: gk}
+	dx, err := apply(xk, xk.name(), inputs[0], dy, dgamma)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dgamma, dbeta}, nil
+}

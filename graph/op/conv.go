@@ -1,0 +1,184 @@
+package op
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ConvParams configures Conv2d; zero strides and dilations mean 1, zero
+// padding means none.
+type ConvParams struct{ StrideH, StrideW, PadH, PadW, DilationH, DilationW int }
+
+// keepColsBytes bounds the im2col columns a differentiated convolution
+// keeps from its forward pass for the weight gradient: within the bound
+// (LeNet, CIFAR nets) the backward pass reuses them, above it (ImageNet
+// nets, where the columns of one layer reach hundreds of MB) it rebuilds
+// them sample by sample in a per-worker buffer.
+var keepColsBytes = 32 << 20
+
+// Conv2d convolves x (N,C,H,W) with w (O,C,KH,KW) — PyTorch layout — and
+// adds the bias b (O) when b is non-nil; the result is (N,O,OH,OW)
+// written straight in NCHW.
+//
+// Each sample is one GEMM, W (O, C·KH·KW) × columns (C·KH·KW, OH·OW),
+// whose result is that sample's NCHW output; samples are spread over
+// the worker pool, and every buffer is reused from step to step.
+func Conv2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
+	if x == nil || w == nil {
+		return nil, errors.New("Conv2d: nil x or w")
+	}
+	in := []tensor.Shape{x.Shape(), w.Shape()}
+	nodes := G.Nodes{x, w}
+	if b != nil {
+		in = append(in, b.Shape())
+		nodes = append(nodes, b)
+	}
+	for _, v := range []int{p.StrideH, p.StrideW, p.PadH, p.PadW, p.DilationH, p.DilationW} {
+		if v < 0 {
+			return nil, errors.Errorf("Conv2d: negative parameter in %+v for x %v, w %v", p, in[0], in[1])
+		}
+	}
+	k := &convKernel{p: p, bias: b != nil}
+	if _, err := k.outShape(in); err != nil {
+		return nil, err
+	}
+	return apply(k, k.name(), nodes...)
+}
+
+// convKernel is the forward convolution; its fields after p are scratch
+// and the state of the current call.
+type convKernel struct {
+	p    ConvParams
+	bias bool
+	// keep: the gradient was asked for and the columns fit keepColsBytes.
+	keep bool
+	g    convGeom
+	n    int
+	in   []*tensor.Dense
+	out  *tensor.Dense
+	s32  scratch[float32]
+	s64  scratch[float64]
+	wg   sync.WaitGroup
+}
+
+func (k *convKernel) name() string {
+	return fmt.Sprintf("Conv2d(stride=%d,%d,pad=%d,%d,dilation=%d,%d,bias=%t)",
+		orOne(k.p.StrideH), orOne(k.p.StrideW), k.p.PadH, k.p.PadW, orOne(k.p.DilationH), orOne(k.p.DilationW), k.bias)
+}
+
+func (k *convKernel) inDims() []int {
+	if k.bias {
+		return []int{4, 4, 1}
+	}
+	return []int{4, 4}
+}
+
+// geom checks x and w and returns the batch size and geometry.
+func (k *convKernel) geom(x, w tensor.Shape) (int, convGeom, error) {
+	if len(x) != 4 || len(w) != 4 {
+		return 0, convGeom{}, errors.Errorf("Conv2d: x %v and w %v, want x (N,C,H,W) and w (O,C,KH,KW)", x, w)
+	}
+	if x[1] != w[1] {
+		return 0, convGeom{}, errors.Errorf("Conv2d: x %v has %d channels but w %v expects %d", x, x[1], w, w[1])
+	}
+	g := newConvGeom(x[1], x[2], x[3], w[0], w[2], w[3], k.p)
+	if g.oh <= 0 || g.ow <= 0 || x.TotalSize() == 0 || w.TotalSize() == 0 {
+		return 0, convGeom{}, errors.Errorf("Conv2d: kernel of w %v (dilation %d,%d) does not fit x %v padded by %d,%d: output %dx%d",
+			w, g.dh, g.dw, x, g.ph, g.pw, g.oh, g.ow)
+	}
+	return x[0], g, nil
+}
+
+func (k *convKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != len(k.inDims()) {
+		return nil, errors.Errorf("Conv2d: got %d inputs, want %d", len(in), len(k.inDims()))
+	}
+	n, g, err := k.geom(in[0], in[1])
+	if err != nil {
+		return nil, err
+	}
+	if k.bias && !isVec(in[2], g.outC) {
+		return nil, errors.Errorf("Conv2d: bias %v for w %v, want (%d)", in[2], in[1], g.outC)
+	}
+	return tensor.Shape{n, g.outC, g.oh, g.ow}, nil
+}
+
+func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	n, g, err := k.geom(in[0].Shape(), in[1].Shape())
+	if err != nil {
+		return err
+	}
+	k.n, k.g, k.in, k.out = n, g, in, out
+	w := workersFor(n)
+	return dispatch(in[0],
+		func() error { convPrepare(k, &k.s32, w); parallelFor(k, n, &k.wg); return nil },
+		func() error { convPrepare(k, &k.s64, w); parallelFor(k, n, &k.wg); return nil })
+}
+
+// convPrepare sizes the scratch: one column buffer per worker, or, when
+// keeping the columns, one for the whole batch.
+func convPrepare[T float](k *convKernel, s *scratch[T], workers int) {
+	s.prepare(workers)
+	if size := k.n * k.g.ckk * k.g.ohw; k.keep && !k.g.identity && len(s.kept) != size {
+		s.kept = make([]T, size)
+	}
+}
+
+// convCols returns the columns of sample i of x: the input itself for an
+// identity geometry, the kept batch columns (rebuilt if build), or
+// worker's buffer, always rebuilt.
+func convCols[T float](k *convKernel, s *scratch[T], xt *tensor.Dense, worker, i int, build bool) []T {
+	g := &k.g
+	x := elems[T](xt)[i*g.chw:][:g.chw]
+	if g.identity {
+		return x
+	}
+	var cols []T
+	if k.keep {
+		cols = s.kept[i*g.ckk*g.ohw:][:g.ckk*g.ohw]
+	} else {
+		cols = s.get(worker, g.ckk*g.ohw)
+		build = true
+	}
+	if build {
+		im2col(g, x, cols)
+	}
+	return cols
+}
+
+func (k *convKernel) runRange(worker, lo, hi int) {
+	if k.out.Dtype() == tensor.Float32 {
+		convForward(k, &k.s32, worker, lo, hi)
+	} else {
+		convForward(k, &k.s64, worker, lo, hi)
+	}
+}
+
+func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
+	g := &k.g
+	w, out := elems[T](k.in[1]), elems[T](k.out)
+	var b []T
+	if k.bias {
+		b = elems[T](k.in[2])
+	}
+	size := g.outC * g.ohw
+	for i := lo; i < hi; i++ {
+		cols := convCols(k, s, k.in[0], worker, i, true)
+		o := out[i*size:][:size]
+		var beta T
+		if b != nil {
+			for c, v := range b {
+				row := o[c*g.ohw : (c+1)*g.ohw]
+				for t := range row {
+					row[t] = v
+				}
+			}
+			beta = 1
+		}
+		gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
+	}
+}

@@ -1,0 +1,236 @@
+package op
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// The backward pass of Conv2d is three kernels:
+//
+//	convWGrad (x, y, dy) -> dW = sum over n of dy[n] (O, OH·OW) × cols[n]ᵀ
+//	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n])
+//	biasGrad (dy)        -> db = sum of dy over all axes but 1
+//
+// convWGrad reuses the columns the forward kernel kept (see keepColsBytes)
+// or rebuilds them; y is its input only to order it after the forward.
+// Both GEMM kernels borrow the forward kernel's per-worker buffers: the
+// kernels of one graph run one at a time.
+
+func (k *convKernel) diffWRT() []bool {
+	if k.bias {
+		return []bool{true, true, true}
+	}
+	return []bool{true, true}
+}
+
+func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
+	xs, ws := inputs[0].Shape().Clone(), inputs[1].Shape().Clone()
+	n, g, err := k.geom(xs, ws)
+	if err != nil {
+		return nil, err
+	}
+	k.keep = !g.identity && n*g.ckk*g.ohw*int(inputs[0].Dtype().Size()) <= keepColsBytes
+	wk := &convWGrad{fw: k, wShape: ws}
+	dw, err := apply(wk, wk.name(), inputs[0], output, dy)
+	if err != nil {
+		return nil, err
+	}
+	xk := &convXGrad{fw: k, xShape: xs}
+	dx, err := apply(xk, xk.name(), inputs[1], dy)
+	if err != nil {
+		return nil, err
+	}
+	if !k.bias {
+		return G.Nodes{dx, dw}, nil
+	}
+	bk := &biasGrad{op: "Conv2d", dims: 4}
+	db, err := apply(bk, bk.name(), dy)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx, dw, db}, nil
+}
+
+// convWGrad computes dW; workers past the first sum into part.
+type convWGrad struct {
+	fw      *convKernel
+	wShape  tensor.Shape
+	x, dy   *tensor.Dense
+	out     *tensor.Dense
+	workers int
+	p32     scratch[float32]
+	p64     scratch[float64]
+	wg      sync.WaitGroup
+}
+
+func (k *convWGrad) name() string  { return k.fw.name() + ".dW" }
+func (k *convWGrad) inDims() []int { return []int{4, 4, 4} }
+
+func (k *convWGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 3 || !in[1].Eq(in[2]) || len(in[0]) != 4 {
+		return nil, errors.Errorf("%s: inputs %v, want x, y and dy with y and dy of one shape", k.name(), in)
+	}
+	return k.wShape.Clone(), nil
+}
+
+func (k *convWGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	k.x, k.dy, k.out = in[0], in[2], out
+	k.workers = workersFor(k.fw.n)
+	return dispatch(out,
+		func() error { return convWGradRun(k, &k.fw.s32, &k.p32) },
+		func() error { return convWGradRun(k, &k.fw.s64, &k.p64) })
+}
+
+func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
+	cols.prepare(k.workers)
+	part.prepare(k.workers)
+	parallelFor(k, k.fw.n, &k.wg)
+	out := elems[T](k.out)
+	for w := 1; w < k.workers; w++ {
+		for i, v := range part.get(w, len(out)) {
+			out[i] += v
+		}
+	}
+	return nil
+}
+
+func (k *convWGrad) runRange(worker, lo, hi int) {
+	if k.out.Dtype() == tensor.Float32 {
+		convWGradRange(k, &k.fw.s32, &k.p32, worker, lo, hi)
+	} else {
+		convWGradRange(k, &k.fw.s64, &k.p64, worker, lo, hi)
+	}
+}
+
+func convWGradRange[T float](k *convWGrad, cols, part *scratch[T], worker, lo, hi int) {
+	g := &k.fw.g
+	acc := elems[T](k.out)
+	if worker > 0 {
+		acc = part.get(worker, len(acc))
+	}
+	if lo == hi {
+		clear(acc)
+		return
+	}
+	dy := elems[T](k.dy)
+	size := g.outC * g.ohw
+	for i := lo; i < hi; i++ {
+		c := convCols(k.fw, cols, k.x, worker, i, false)
+		var beta T
+		if i > lo {
+			beta = 1
+		}
+		gemm(false, true, g.outC, g.ckk, g.ohw, dy[i*size:][:size], g.ohw, c, g.ohw, beta, acc, g.ckk)
+	}
+}
+
+// convXGrad computes dX; it keeps its own geometry (from x's shape), so
+// it does not depend on the forward kernel having run.
+type convXGrad struct {
+	fw     *convKernel
+	xShape tensor.Shape
+	g      convGeom
+	w, dy  *tensor.Dense
+	out    *tensor.Dense
+	wg     sync.WaitGroup
+}
+
+func (k *convXGrad) name() string  { return fmt.Sprintf("%s.dX%v", k.fw.name(), k.xShape) }
+func (k *convXGrad) inDims() []int { return []int{4, 4} }
+
+func (k *convXGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 2 {
+		return nil, errors.Errorf("%s: got %d inputs, want 2", k.name(), len(in))
+	}
+	n, g, err := k.fw.geom(k.xShape, in[0])
+	if err != nil {
+		return nil, err
+	}
+	if want := (tensor.Shape{n, g.outC, g.oh, g.ow}); !in[1].Eq(want) {
+		return nil, errors.Errorf("%s: dy %v for w %v, want %v", k.name(), in[1], in[0], want)
+	}
+	return k.xShape.Clone(), nil
+}
+
+func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	_, g, err := k.fw.geom(k.xShape, in[0].Shape())
+	if err != nil {
+		return err
+	}
+	k.g, k.w, k.dy, k.out = g, in[0], in[1], out
+	w := workersFor(k.xShape[0])
+	return dispatch(out,
+		func() error { k.fw.s32.prepare(w); parallelFor(k, k.xShape[0], &k.wg); return nil },
+		func() error { k.fw.s64.prepare(w); parallelFor(k, k.xShape[0], &k.wg); return nil })
+}
+
+func (k *convXGrad) runRange(worker, lo, hi int) {
+	if k.out.Dtype() == tensor.Float32 {
+		convXGradRange(k, &k.fw.s32, worker, lo, hi)
+	} else {
+		convXGradRange(k, &k.fw.s64, worker, lo, hi)
+	}
+}
+
+func convXGradRange[T float](k *convXGrad, s *scratch[T], worker, lo, hi int) {
+	g := &k.g
+	w, dy, dx := elems[T](k.w), elems[T](k.dy), elems[T](k.out)
+	size := g.outC * g.ohw
+	for i := lo; i < hi; i++ {
+		dxi := dx[i*g.chw:][:g.chw]
+		if g.identity {
+			gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dxi, g.ohw)
+			continue
+		}
+		dcols := s.get(worker, g.ckk*g.ohw)
+		gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dcols, g.ohw)
+		col2im(g, dcols, dxi)
+	}
+}
+
+// biasGrad sums dy, (N,O,...), over every axis but 1: the gradient of a
+// bias added per channel (Conv2d) or per feature (Linear).
+type biasGrad struct {
+	op   string
+	dims int
+}
+
+func (k *biasGrad) name() string  { return fmt.Sprintf("%s.db(%d-D)", k.op, k.dims) }
+func (k *biasGrad) inDims() []int { return []int{k.dims} }
+func (k *biasGrad) outDims() int  { return 1 }
+
+func (k *biasGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 1 || len(in[0]) != k.dims {
+		return nil, errors.Errorf("%s: inputs %v, want one %d-D dy", k.name(), in, k.dims)
+	}
+	return tensor.Shape{in[0][1]}, nil
+}
+
+func (k *biasGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	s := in[0].Shape()
+	n, c := s[0], s[1]
+	rest := s.TotalSize() / max(1, n*c)
+	return dispatch(out,
+		func() error { biasSum(elems[float32](in[0]), elems[float32](out), n, c, rest); return nil },
+		func() error { biasSum(elems[float64](in[0]), elems[float64](out), n, c, rest); return nil })
+}
+
+// biasSum sets db[c] to the sum of dy (n, c, rest) over n and rest,
+// accumulated in float64.
+func biasSum[T float](dy, db []T, n, c, rest int) {
+	for j := range db[:c] {
+		s := 0.0
+		for i := 0; i < n; i++ {
+			p := 0.0
+			for _, v := range dy[(i*c+j)*rest : (i*c+j+1)*rest] {
+				p += float64(v)
+			}
+			s += p
+		}
+		db[j] = T(s)
+	}
+}

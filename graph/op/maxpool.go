@@ -1,0 +1,203 @@
+package op
+
+import (
+	"fmt"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// MaxPool2d is PyTorch's F.max_pool2d over x (N,C,H,W): padding counts as
+// -inf, NaN propagates, and the backward pass routes each upstream
+// gradient to the argmax of its window (the first maximum on ties, like
+// PyTorch), using the indices kept from the forward pass. It allocates
+// nothing per step once its buffers exist.
+func MaxPool2d(x *G.Node, p PoolParams) (*G.Node, error) {
+	const op = "MaxPool2d"
+	if err := check4D(op, x); err != nil {
+		return nil, err
+	}
+	p, err := p.norm(op, x.Shape())
+	if err != nil {
+		return nil, err
+	}
+	g, err := stridedGeom(op, x.Shape(), p)
+	if err != nil {
+		return nil, err
+	}
+	k := &maxPoolKernel{id: nextID(), p: p, g: g}
+	return apply(k, k.name(), x)
+}
+
+// maxPoolKernel keeps the flat argmax index of every output element for
+// the backward pass.
+type maxPoolKernel struct {
+	id  int64
+	p   PoolParams
+	g   *poolGeom
+	idx []int32
+}
+
+func (k *maxPoolKernel) name() string  { return fmt.Sprintf("MaxPool2d(%v)#%d", k.p, k.id) }
+func (k *maxPoolKernel) inDims() []int { return []int{4} }
+
+func (k *maxPoolKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 1 || !k.g.sameInput(in[0]) {
+		return nil, errors.Errorf("%s: got inputs %v, want one of shape %v", k.name(), in,
+			tensor.Shape{k.g.n, k.g.c, k.g.h, k.g.w})
+	}
+	return k.g.outShape(), nil
+}
+
+func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	if _, err := k.outShape([]tensor.Shape{in[0].Shape()}); err != nil {
+		return err
+	}
+	n := out.Shape().TotalSize()
+	if cap(k.idx) < n {
+		k.idx = make([]int32, n)
+	}
+	k.idx = k.idx[:n]
+	return dispatch(in[0],
+		func() error { maxPoolForward(k, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
+		func() error { maxPoolForward(k, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+}
+
+func maxPoolForward[T float](k *maxPoolKernel, x, out []T) {
+	g, p := k.g, k.p
+	oh, ow := len(g.rows.lo), len(g.cols.lo)
+	if p.KH == 2 && p.KW == 2 && p.SH == 2 && p.SW == 2 && p.PH == 0 && p.PW == 0 && 2*oh <= g.h && 2*ow <= g.w {
+		maxPool2x2(g, x, out, k.idx)
+		return
+	}
+	maxPoolAny(g, x, out, k.idx)
+}
+
+// maxPool2x2 is the LeNet/VGG case: 2x2 windows, stride 2, all inside x.
+func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32) {
+	h, w := g.h, g.w
+	oh, ow := len(g.rows.lo), len(g.cols.lo)
+	hw, ohw := h*w, oh*ow
+	for p := range g.planes() {
+		base := p * hw
+		xp := x[base : base+hw]
+		op := out[p*ohw : (p+1)*ohw]
+		ip := idx[p*ohw : (p+1)*ohw]
+		for i := range oh {
+			top := xp[2*i*w : 2*i*w+w]
+			bot := xp[2*i*w+w : 2*i*w+2*w]
+			orow := op[i*ow : i*ow+ow]
+			irow := ip[i*ow : i*ow+ow]
+			rb := int32(base + 2*i*w)
+			for j := range orow {
+				c := 2 * j
+				best, bi := top[c], int32(c)
+				if v := top[c+1]; v > best || v != v {
+					best, bi = v, int32(c+1)
+				}
+				if v := bot[c]; v > best || v != v {
+					best, bi = v, int32(w+c)
+				}
+				if v := bot[c+1]; v > best || v != v {
+					best, bi = v, int32(w+c+1)
+				}
+				orow[j] = best
+				irow[j] = rb + bi
+			}
+		}
+	}
+}
+
+// maxPoolAny handles any windows, clipped to x by the geometry; rows of
+// three (the 3x3 kernels of AlexNet, GoogLeNet, ResNet) are unrolled.
+// Starting from the window's first element gives PyTorch's index for a
+// window of -inf.
+func maxPoolAny[T float](g *poolGeom, x, out []T, idx []int32) {
+	w := g.w
+	hw, ohw := g.h*w, len(g.rows.lo)*len(g.cols.lo)
+	rlo, rhi := g.rows.lo, g.rows.hi
+	clo, chi := g.cols.lo, g.cols.hi
+	for p := range g.planes() {
+		base := p * hw
+		xp := x[base : base+hw]
+		op := out[p*ohw : (p+1)*ohw]
+		ip := idx[p*ohw : (p+1)*ohw]
+		o := 0
+		for i, r0 := range rlo {
+			end := rhi[i] * w
+			for j, c0 := range clo {
+				width := chi[j] - c0
+				k0 := r0*w + c0
+				best, bi := xp[k0], k0
+				if width == 3 {
+					for k := k0; k < end; k += w {
+						row := xp[k : k+3]
+						if v := row[0]; v > best || v != v {
+							best, bi = v, k
+						}
+						if v := row[1]; v > best || v != v {
+							best, bi = v, k+1
+						}
+						if v := row[2]; v > best || v != v {
+							best, bi = v, k+2
+						}
+					}
+				} else {
+					for k := k0; k < end; k += w {
+						for c, v := range xp[k : k+width] {
+							if v > best || v != v {
+								best, bi = v, k+c
+							}
+						}
+					}
+				}
+				op[o] = best
+				ip[o] = int32(base + bi)
+				o++
+			}
+		}
+	}
+}
+
+func (k *maxPoolKernel) diffWRT() []bool { return []bool{true} }
+
+func (k *maxPoolKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	dx, err := apply(&maxPoolGrad{fw: k}, k.name()+" gradient", grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+
+// maxPoolGrad scatters dy to the argmax indices of its forward kernel.
+type maxPoolGrad struct{ fw *maxPoolKernel }
+
+func (k *maxPoolGrad) name() string  { return k.fw.name() + "Grad" }
+func (k *maxPoolGrad) inDims() []int { return []int{4} }
+
+func (k *maxPoolGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	g := k.fw.g
+	if len(in) != 1 || !in[0].Eq(g.outShape()) {
+		return nil, errors.Errorf("%s: got gradients of shape %v, want one of shape %v", k.name(), in, g.outShape())
+	}
+	return tensor.Shape{g.n, g.c, g.h, g.w}, nil
+}
+
+func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	if n := in[0].Shape().TotalSize(); n != len(k.fw.idx) {
+		return errors.Errorf("%s: gradient of %d elements, %d argmax indices (forward not run?)", k.name(), n, len(k.fw.idx))
+	}
+	return dispatch(in[0],
+		func() error { scatterArgmax(k.fw.idx, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
+		func() error { scatterArgmax(k.fw.idx, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+}
+
+// scatterArgmax sets dx = 0, then dx[idx[o]] += dy[o].
+func scatterArgmax[T float](idx []int32, dy, dx []T) {
+	clear(dx)
+	dy = dy[:len(idx)]
+	for o, i := range idx {
+		dx[i] += dy[o]
+	}
+}

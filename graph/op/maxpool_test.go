@@ -1,0 +1,145 @@
+package op
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// poolGradCases are the window geometries every pooling gradient check
+// covers, over x of shape (N,C,H,W).
+var poolGradCases = []struct {
+	name  string
+	shape []int
+	p     PoolParams
+}{
+	{"2x2/2", []int{2, 2, 6, 6}, PoolParams{KH: 2, KW: 2}},
+	{"3x3/2 pad 1", []int{1, 2, 7, 7}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}},
+	{"3x3/2 ceil 6x6->3x3", []int{1, 2, 6, 6}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, CeilMode: true}},
+	{"3x3/2 floor 6x6->2x2", []int{1, 2, 6, 6}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2}},
+	{"3x3/2 pad 1 ceil", []int{1, 1, 6, 6}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1, CeilMode: true}},
+	{"2x3/1x2 pad 1 ceil non-square", []int{2, 1, 5, 7}, PoolParams{KH: 2, KW: 3, SH: 1, SW: 2, PH: 1, PW: 1, CeilMode: true}},
+	{"2x2/2 ceil odd", []int{1, 2, 5, 5}, PoolParams{KH: 2, KW: 2, CeilMode: true}},
+}
+
+func TestMaxPoolGrad(t *testing.T) {
+	for i, c := range poolGradCases {
+		t.Run(c.name, func(t *testing.T) {
+			x := randTensor(rand.New(rand.NewSource(int64(10+i))), c.shape...)
+			checkGrad(t, func(in G.Nodes) (*G.Node, error) { return MaxPool2d(in[0], c.p) },
+				[]*tensor.Dense{x}, []bool{true})
+		})
+	}
+}
+
+func TestMaxPoolF32(t *testing.T) {
+	for i, c := range poolGradCases {
+		t.Run(c.name, func(t *testing.T) {
+			x := randTensor(rand.New(rand.NewSource(int64(30+i))), c.shape...)
+			checkF32(t, func(in G.Nodes) (*G.Node, error) { return MaxPool2d(in[0], c.p) }, x)
+		})
+	}
+}
+
+// TestMaxPoolGolden compares output and gradient with PyTorch's
+// F.max_pool2d, including inputs full of ties (integers in {0,1,2}) where
+// the gradient must go to the first maximum as in PyTorch.
+func TestMaxPoolGolden(t *testing.T) {
+	var cases []poolCase
+	decode(t, loadPoolGolden(t)["pool"], &cases)
+	for _, c := range cases {
+		p := c.params(false)
+		t.Run(fmt.Sprintf("%v %v", c.Shape, p), func(t *testing.T) {
+			checkGolden(t, func(x *G.Node) (*G.Node, error) { return MaxPool2d(x, p) }, c.Shape, c.X, c.Max)
+		})
+	}
+}
+
+// TestMaxPoolPlain checks a hand-computed case, padding as -inf: every
+// value negative, so a zero pad would win.
+func TestMaxPoolPlain(t *testing.T) {
+	x := tensor.New(tensor.WithShape(1, 1, 3, 3), tensor.WithBacking([]float64{
+		-1, -2, -3,
+		-4, -5, -6,
+		-7, -8, -9}))
+	got := forward(t, func(in G.Nodes) (*G.Node, error) {
+		return MaxPool2d(in[0], PoolParams{KH: 2, KW: 2, SH: 2, SW: 2, PH: 1, PW: 1})
+	}, x)
+	poolNear(t, "out", got, []float64{-1, -2, -4, -5}, 0)
+}
+
+// BenchmarkMaxPool times forward+backward, float32, of this package's
+// MaxPool2d and of Gorgonia's stock MaxPool2D in the same run.
+func BenchmarkMaxPool(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		shape []int
+		p     PoolParams
+	}{
+		{"lenet_64x6x28x28_2x2", []int{64, 6, 28, 28}, PoolParams{KH: 2, KW: 2}},
+		{"resnet_8x64x112x112_3x3s2p1", []int{8, 64, 112, 112}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}},
+	} {
+		stride := c.p.SH
+		if stride == 0 {
+			stride = c.p.KH
+		}
+		for _, impl := range []struct {
+			name  string
+			build func(x *G.Node) (*G.Node, error)
+		}{
+			{"op", func(x *G.Node) (*G.Node, error) { return MaxPool2d(x, c.p) }},
+			{"gorgonia", func(x *G.Node) (*G.Node, error) {
+				return G.MaxPool2D(x, tensor.Shape{c.p.KH, c.p.KW}, []int{c.p.PH, c.p.PW}, []int{stride, stride})
+			}},
+		} {
+			b.Run(c.name+"/"+impl.name, func(b *testing.B) {
+				poolBench(b, c.shape, impl.build)
+			})
+		}
+	}
+}
+
+// poolBench times forward+backward of build over a random float32 x with
+// a fixed upstream gradient.
+func poolBench(b *testing.B, shape []int, build func(*G.Node) (*G.Node, error)) {
+	b.Helper()
+	g := G.NewGraph()
+	rng := rand.New(rand.NewSource(1))
+	x := G.NodeFromAny(g, toF32(randTensor(rng, shape...)), G.WithName("x"))
+	y, err := build(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dy := G.NodeFromAny(g, toF32(randTensor(rng, y.Shape()...)), G.WithName("dy"))
+	if _, err := G.Backpropagate(G.Nodes{y}, G.Nodes{dy}, G.Nodes{x}); err != nil {
+		b.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if err := vm.RunAll(); err != nil {
+			b.Fatal(err)
+		}
+		vm.Reset()
+	}
+}
+
+// TestMaxPoolNaN: a NaN in a window wins, as in PyTorch, so a diverged
+// activation shows up in the loss; 3x3 windows use the unrolled path.
+func TestMaxPoolNaN(t *testing.T) {
+	d := make([]float64, 36)
+	d[7] = math.NaN()
+	x := tensor.New(tensor.WithShape(1, 1, 6, 6), tensor.WithBacking(d))
+	for _, p := range []PoolParams{{KH: 2, KW: 2}, {KH: 3, KW: 3, SH: 3, SW: 3}, {KH: 3, KW: 2}} {
+		got := forward(t, func(in G.Nodes) (*G.Node, error) { return MaxPool2d(in[0], p) }, x)
+		if !math.IsNaN(got[0]) || math.IsNaN(got[len(got)-1]) {
+			t.Errorf("%v: got %v, want NaN first and finite last", p, got)
+		}
+	}
+}

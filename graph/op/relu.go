@@ -1,0 +1,113 @@
+package op
+
+import (
+	"math"
+
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// ReLU is max(x, 0) with its gradient (1 where x > 0, else 0, as in
+// PyTorch). Unlike Gorgonia's Rectify, it reuses its output buffers from
+// step to step.
+func ReLU(x *G.Node) (*G.Node, error) {
+	if x == nil {
+		return nil, errors.New("ReLU: x is nil")
+	}
+	return apply(&reluKernel{dims: x.Dims()}, "ReLU", x)
+}
+
+type reluKernel struct{ dims int }
+
+func (k *reluKernel) name() string  { return "ReLU" }
+func (k *reluKernel) inDims() []int { return []int{k.dims} }
+
+func (k *reluKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 1 {
+		return nil, errors.Errorf("ReLU: got %d inputs, want 1", len(in))
+	}
+	return in[0].Clone(), nil
+}
+
+func (k *reluKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	return dispatch(in[0],
+		func() error { reluForward(sliceT[float32](in[0]), sliceT[float32](out)); return nil },
+		func() error { reluForward(sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+}
+
+func reluForward[T float](x, out []T) {
+	out = out[:len(x)]
+	for i, v := range x {
+		out[i] = max(v, 0)
+	}
+}
+
+func (k *reluKernel) diffWRT() []bool { return []bool{true} }
+
+func (k *reluKernel) grad(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	dx, err := apply(&reluGrad{dims: k.dims}, "ReLU gradient", inputs[0], grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}
+
+// reluGrad computes dy where x > 0, else 0; inputs (x, dy).
+type reluGrad struct{ dims int }
+
+func (k *reluGrad) name() string  { return "ReLUGrad" }
+func (k *reluGrad) inDims() []int { return []int{k.dims, k.dims} }
+
+func (k *reluGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 2 || !in[0].Eq(in[1]) {
+		return nil, errors.Errorf("ReLUGrad: want x and dy of one shape, got %v", in)
+	}
+	return in[0].Clone(), nil
+}
+
+func (k *reluGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	return dispatch(in[0],
+		func() error {
+			reluBackward(sliceT[float32](in[0]), sliceT[float32](in[1]), sliceT[float32](out))
+			return nil
+		},
+		func() error {
+			reluBackward(sliceT[float64](in[0]), sliceT[float64](in[1]), sliceT[float64](out))
+			return nil
+		})
+}
+
+// reluBackward is branchless (a random sign pattern defeats the branch
+// predictor): dy's bits are masked by "x > 0", read from x's bits as a
+// positive signed integer. A NaN x with a clear sign bit passes dy.
+func reluBackward[T float](x, dy, out []T) {
+	switch x := any(x).(type) {
+	case []float32:
+		dy, out := any(dy).([]float32)[:len(x)], any(out).([]float32)[:len(x)]
+		for i, v := range x {
+			b := int32(math.Float32bits(v))
+			m := uint32(^((b - 1) >> 31) & ^(b >> 31))
+			out[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+		}
+	case []float64:
+		dy, out := any(dy).([]float64)[:len(x)], any(out).([]float64)[:len(x)]
+		for i, v := range x {
+			b := int64(math.Float64bits(v))
+			m := uint64(^((b - 1) >> 63) & ^(b >> 63))
+			out[i] = math.Float64frombits(math.Float64bits(dy[i]) & m)
+		}
+	}
+}
+
+// sliceT returns the backing slice of d as []T; d holds T (the caller
+// dispatched on its dtype). A tensor of shape () has one element.
+func sliceT[T float](d *tensor.Dense) []T {
+	switch v := d.Data().(type) {
+	case []T:
+		return v
+	case T:
+		return []T{v}
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+package train
+
+import (
+	"math"
+
+	"github.com/convzoo/convzoo/graph"
+	"gorgonia.org/tensor"
+)
+
+// Adam is torch.optim.Adam, or torch.optim.AdamW when Decoupled is set.
+// The zero value is Adam with betas (0.9, 0.999), eps 1e-8 and no weight
+// decay. Per parameter, at step t (from 1):
+//
+//	g ← g + λ·w                        (WeightDecay λ, unless Decoupled)
+//	w ← w·(1 − lr·λ)                   (Decoupled: AdamW)
+//	m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+//	w ← w − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
+//
+// Moments and the step count are kept per parameter name.
+type Adam struct {
+	Beta1, Beta2 float64 // 0 means 0.9 and 0.999
+	Eps          float64 // 0 means 1e-8
+	WeightDecay  float64 // 0 means none
+	Decoupled    bool    // decay the weights directly (AdamW) instead of the gradient
+
+	state map[string]any
+}
+
+type moments[T float] struct {
+	m, v []T
+	t    int
+}
+
+// Step applies one Adam update at learning rate lr.
+func (o *Adam) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) error {
+	if o.state == nil {
+		o.state = map[string]any{}
+	}
+	return walk("Adam", params, grads,
+		func(name string, w, g []float32) error { return adamStep(o, name, w, g, lr) },
+		func(name string, w, g []float64) error { return adamStep(o, name, w, g, lr) })
+}
+
+func orDefault(v, d float64) float64 {
+	if v == 0 {
+		return d
+	}
+	return v
+}
+
+func adamStep[T float](o *Adam, name string, w, g []T, lr float64) error {
+	s, err := slot(o.state, name, len(w), func(s *moments[T]) int { return len(s.m) },
+		func() *moments[T] { return &moments[T]{m: make([]T, len(w)), v: make([]T, len(w))} })
+	if err != nil {
+		return err
+	}
+	s.t++
+	b1, b2 := orDefault(o.Beta1, 0.9), orDefault(o.Beta2, 0.999)
+	bc1 := 1 - math.Pow(b1, float64(s.t))
+	bc2 := math.Sqrt(1 - math.Pow(b2, float64(s.t)))
+	step, eps := T(lr/bc1), T(orDefault(o.Eps, 1e-8))
+	tb1, tb2, sbc2 := T(b1), T(b2), T(bc2)
+	cb1, cb2 := T(1-b1), T(1-b2) // in float64 first, as PyTorch's Python scalars
+	wd := T(o.WeightDecay)
+	decay := T(1 - lr*o.WeightDecay)
+	for i, gi := range g {
+		switch {
+		case o.WeightDecay == 0:
+		case o.Decoupled:
+			w[i] *= decay
+		default:
+			gi += wd * w[i]
+		}
+		s.m[i] = tb1*s.m[i] + cb1*gi
+		s.v[i] = tb2*s.v[i] + cb2*gi*gi
+		w[i] -= step * s.m[i] / (T(math.Sqrt(float64(s.v[i])))/sbc2 + eps)
+	}
+	return nil
+}

@@ -1,0 +1,54 @@
+package train
+
+import (
+	"math/rand"
+
+	"github.com/convzoo/convzoo/data"
+	"github.com/pkg/errors"
+)
+
+// Evaluate returns the mean cross-entropy and the accuracy of the model on
+// ds, in evaluation mode (dropout off, batch norm on running statistics),
+// batch by batch with the last batch padded. The evaluation graph is built
+// on first use over the same Params as the training graph, so it always
+// sees the current weights; it is rebuilt only when the batch size
+// (EvalBatch clamped to ds.Len()) changes.
+func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
+	if err := t.check("evaluated set", ds); err != nil {
+		return 0, 0, err
+	}
+	batch := min(t.cfg.EvalBatch, ds.Len())
+	if t.evalNet == nil || t.evalNet.batch != batch {
+		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 2)))
+		n, err := buildNet(t.model, t.ps, false, t.cfg.Dtype, rng, batch, t.input)
+		if err != nil {
+			return 0, 0, err
+		}
+		t.evalNet = n
+	}
+	n := t.evalNet
+	if err := classes(n, "evaluated set", ds); err != nil {
+		return 0, 0, err
+	}
+	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})
+	if err != nil {
+		return 0, 0, errors.Wrap(err, "train: evaluation loader")
+	}
+	defer ld.Close()
+	var sum float64
+	correct, seen := 0, 0
+	for {
+		b, ok := ld.Next()
+		if !ok {
+			break
+		}
+		l, hits, err := n.run(b, nil, 0)
+		if err != nil {
+			return 0, 0, errors.Wrap(err, "train: evaluating")
+		}
+		sum += l * float64(b.N)
+		correct += hits
+		seen += b.N
+	}
+	return sum / float64(seen), float64(correct) / float64(seen), nil
+}

@@ -1,0 +1,216 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+
+	"github.com/convzoo/convzoo/data"
+	"github.com/convzoo/convzoo/graph"
+	"github.com/pkg/errors"
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// A net is the model compiled once at one batch size, in training or
+// evaluation mode, with the tensors its inputs are bound to and its
+// machine. Nets of one Trainer share the Params store.
+type net struct {
+	b            *graph.Builder
+	x, y         *G.Node
+	logits, loss *G.Node
+	grads        G.Nodes        // training only, index-aligned with params
+	params       []*graph.Param // training only
+	gradT        []*tensor.Dense
+	vm           G.VM
+	xT, yT       *tensor.Dense
+	logitsV      G.Value // copied out by a Read after every run
+	lossV        G.Value
+	batch        int
+	classes      int
+}
+
+// buildNet builds model over ps at the given batch size and input dims.
+func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int) (n *net, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			n, err = nil, errors.Errorf("train: building the %s graph: panic: %v", mode(training), r)
+		}
+	}()
+	b := graph.NewBuilder(ps, graph.Config{Training: training, Dtype: dt, Rand: rng})
+	n = &net{b: b, batch: batch}
+	n.x = b.Input("x", batch, dims[0], dims[1], dims[2])
+	n.y = b.Input("labels", batch)
+	n.logits = model(b, n.x)
+	if err := b.Err(); err != nil {
+		return nil, errors.Wrapf(err, "train: building the %s graph", mode(training))
+	}
+	if n.logits == nil || n.logits.Dims() != 2 || n.logits.Shape()[0] != batch {
+		var s tensor.Shape
+		if n.logits != nil {
+			s = n.logits.Shape()
+		}
+		return nil, errors.Errorf("train: the model returned logits of shape %v, want (%d, classes)", s, batch)
+	}
+	n.classes = n.logits.Shape()[1]
+	n.loss = b.CrossEntropy(n.logits, n.y)
+	if training {
+		for i, aux := range b.Aux() {
+			l := b.CrossEntropy(aux.Logits, n.y)
+			if b.Err() != nil {
+				break
+			}
+			if l, err = weighted(l, aux.Weight, dt); err == nil {
+				n.loss, err = G.Add(n.loss, l)
+			}
+			if err != nil {
+				return nil, errors.Wrapf(err, "train: adding auxiliary loss %d", i)
+			}
+		}
+	}
+	if err := b.Err(); err != nil {
+		return nil, errors.Wrapf(err, "train: building the %s loss", mode(training))
+	}
+	if training {
+		n.params = b.LearnableParams()
+		if len(n.params) == 0 {
+			return nil, errors.New("train: the model has no trainable parameters")
+		}
+		if n.grads, err = G.Grad(n.loss, b.Learnables()...); err != nil {
+			return nil, errors.Wrap(err, "train: differentiating the loss")
+		}
+		n.gradT = make([]*tensor.Dense, len(n.grads))
+	}
+	G.Read(n.logits, &n.logitsV)
+	G.Read(n.loss, &n.lossV)
+	n.xT = tensor.New(tensor.WithShape(batch, dims[0], dims[1], dims[2]), tensor.Of(dt))
+	n.yT = tensor.New(tensor.WithShape(batch), tensor.Of(dt))
+	n.vm = G.NewTapeMachine(b.Graph())
+	return n, nil
+}
+
+func mode(training bool) string {
+	if training {
+		return "training"
+	}
+	return "evaluation"
+}
+
+// weighted returns w·l, or l itself when w is 1.
+func weighted(l *G.Node, w float64, dt tensor.Dtype) (*G.Node, error) {
+	if w == 1 {
+		return l, nil
+	}
+	var c G.Value = G.NewF32(float32(w))
+	if dt == tensor.Float64 {
+		c = G.NewF64(w)
+	}
+	return G.Mul(l, G.NewConstant(c))
+}
+
+// run loads the batch (rows past b.N get label -1, which the loss
+// ignores), runs the machine, and returns the loss and the number of real
+// rows whose arg-max logit is the label. With an optimizer it then updates
+// the parameters. The machine is reset before returning.
+func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, correct int, err error) {
+	defer n.vm.Reset()
+	switch x := n.xT.Data().(type) {
+	case []float32:
+		copy(x, b.X)
+		fillLabels(n.yT.Data().([]float32), b)
+	case []float64:
+		for i, v := range b.X {
+			x[i] = float64(v)
+		}
+		fillLabels(n.yT.Data().([]float64), b)
+	}
+	if err := G.Let(n.x, n.xT); err != nil {
+		return 0, 0, errors.Wrap(err, "train: setting the input")
+	}
+	if err := G.Let(n.y, n.yT); err != nil {
+		return 0, 0, errors.Wrap(err, "train: setting the labels")
+	}
+	if err := n.vm.RunAll(); err != nil {
+		return 0, 0, errors.Wrap(err, "train: running the graph")
+	}
+	if loss, err = scalar(n.lossV); err != nil {
+		return 0, 0, err
+	}
+	if correct, err = countCorrect(n.logitsV, b); err != nil {
+		return 0, 0, err
+	}
+	if opt == nil || math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, correct, nil
+	}
+	for i, g := range n.grads {
+		d, ok := g.Value().(*tensor.Dense)
+		if !ok {
+			return 0, 0, errors.Errorf("train: gradient of %q is %T, want a tensor", n.params[i].Name, g.Value())
+		}
+		n.gradT[i] = d
+	}
+	return loss, correct, opt.Step(n.params, n.gradT, lr)
+}
+
+func fillLabels[T float](y []T, b *data.Batch) {
+	for i := range y {
+		y[i] = -1
+		if i < b.N {
+			y[i] = T(b.Labels[i])
+		}
+	}
+}
+
+// scalar reads a float scalar value.
+func scalar(v G.Value) (float64, error) {
+	if v != nil {
+		switch d := v.Data().(type) {
+		case float32:
+			return float64(d), nil
+		case float64:
+			return d, nil
+		case []float32:
+			if len(d) == 1 {
+				return float64(d[0]), nil
+			}
+		case []float64:
+			if len(d) == 1 {
+				return d[0], nil
+			}
+		}
+	}
+	return 0, errors.Errorf("train: the loss is %v, want a float scalar", v)
+}
+
+// countCorrect counts the real rows of b whose arg-max logit is the label.
+func countCorrect(v G.Value, b *data.Batch) (int, error) {
+	d, ok := v.(*tensor.Dense)
+	if !ok || d.Dims() != 2 {
+		return 0, errors.Errorf("train: logits value %v, want a matrix", v)
+	}
+	k := d.Shape()[1]
+	switch x := d.Data().(type) {
+	case []float32:
+		return argmaxHits(x, k, b), nil
+	case []float64:
+		return argmaxHits(x, k, b), nil
+	}
+	return 0, fmt.Errorf("train: logits of dtype %v", d.Dtype())
+}
+
+func argmaxHits[T float](x []T, k int, b *data.Batch) int {
+	hits := 0
+	for i := 0; i < b.N; i++ {
+		row := x[i*k : (i+1)*k]
+		best := 0
+		for j, v := range row {
+			if v > row[best] {
+				best = j
+			}
+		}
+		if best == b.Labels[i] {
+			hits++
+		}
+	}
+	return hits
+}
