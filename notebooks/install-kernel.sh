@@ -33,7 +33,7 @@ command -v go >/dev/null || { echo "go not found on PATH" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 1. apt ----
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
-  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel)
+  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel gcc libc6-dev)  # gcc: plugins need cgo
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -118,6 +118,34 @@ sed -i 's/^\t\tgen.proxyprefix = "P_"$/\t\tgen.proxyprefix = fmt.Sprintf("P_%s_"
   "$work/gomacro/base/genimport/genimport.go"
 grep -q 'gen.proxyprefix = "P_"$' "$work/gomacro/base/genimport/genimport.go" &&
   { echo "patch 3 (gomacro proxy prefix) failed: genimport.go changed?" >&2; exit 1; }
+
+# Patch 4 (gomacro): hook GOMACRO_PLUGIN_LOCAL (comma-separated module paths).
+# Before building a plugin gomacro runs `go get <imported paths>`, which asks
+# the proxy for every prefix of a path (github.com/convzoo/convzoo/graph/op,
+# .../graph, ...); a proxy that answers 403 (not 404) for unknown modules makes
+# that fatal even though GOMACRO_PLUGIN_GOMOD already requires+replaces the
+# module. Paths inside these modules are left out of `go get`.
+sed -i '/^\tpaths := packagePathsToString(pkgpaths)$/a\
+\tif local := os.Getenv("GOMACRO_PLUGIN_LOCAL"); local != "" {\
+\t\tkept := make([]string, 0, len(paths))\
+\t\tfor _, path := range paths {\
+\t\t\tskip := false\
+\t\t\tfor _, m := range strings.Split(local, ",") {\
+\t\t\t\tif m != "" \&\& (path == m || strings.HasPrefix(path, m+"/")) {\
+\t\t\t\t\tskip = true\
+\t\t\t\t}\
+\t\t\t}\
+\t\t\tif !skip {\
+\t\t\t\tkept = append(kept, path)\
+\t\t\t}\
+\t\t}\
+\t\tpaths = kept\
+\t\tif len(paths) == 0 {\
+\t\t\treturn nil\
+\t\t}\
+\t}' "$work/gomacro/base/genimport/importer_load.go"
+grep -q 'GOMACRO_PLUGIN_LOCAL' "$work/gomacro/base/genimport/importer_load.go" ||
+  { echo "patch 4 (gomacro GOMACRO_PLUGIN_LOCAL) failed: importer_load.go changed?" >&2; exit 1; }
 
 cd "$work/gophernotes"
 go mod edit -require="github.com/cosmos72/gomacro@$GOMACRO_VERSION" \

@@ -36,7 +36,7 @@ PY=/usr/bin/python3
 # ------------------------------------------------ import environment -------
 state_dir="${XDG_CACHE_HOME:-$HOME/.cache}/convzoo-notebooks"
 mkdir -p "$state_dir"
-plugin_gomod="$state_dir/plugin.gomod"
+plugin_gomod="$state_dir/plugin-$(printf %s "$root" | cksum | cut -d" " -f1).gomod"  # one per checkout
 "$PY" - "$root" "$plugin_gomod" <<'PYEOF'
 import os, re, sys
 root, out = sys.argv[1], sys.argv[2]
@@ -69,13 +69,14 @@ os.replace(tmp, out)
 PYEOF
 
 export GOMACRO_PLUGIN_GOMOD="$plugin_gomod"
+export GOMACRO_PLUGIN_LOCAL="$(sed -n "s/^module[[:space:]]\+\([^[:space:]]\+\).*/\1/p" "$root/go.mod")"
 export GOWORK=off            # a go.work would hijack the plugin module
 export GOTOOLCHAIN=local     # plugins must be built by the kernel's own Go
 export GOFLAGS="${GOFLAGS:-}"
 export PYDEVD_DISABLE_FILE_VALIDATION=1   # silence ipykernel debugger noise
 
 if [[ "${1:-}" == "--env" ]]; then
-  printf 'export GOMACRO_PLUGIN_GOMOD=%q GOWORK=off GOTOOLCHAIN=local\n' "$plugin_gomod"
+  printf 'export GOMACRO_PLUGIN_GOMOD=%q GOMACRO_PLUGIN_LOCAL=%q GOWORK=off GOTOOLCHAIN=local\n' "$plugin_gomod" "$GOMACRO_PLUGIN_LOCAL"
   exit 0
 fi
 

@@ -8,12 +8,12 @@ import (
 // A seqLayer is one entry of an nn.Sequential-style table (AlexNet's and
 // VGG's "features"): its position in the table is its name.
 type seqLayer struct {
-	kind       seqKind
-	out        int // output channels (convolutions)
-	k, s, p    int // kernel, stride, padding (convolutions and pools)
-	wInit      graph.Initializer
-	bInit      graph.Initializer
-	noBias     bool
+	kind    seqKind
+	out     int // output channels (convolutions)
+	k, s, p int // kernel, stride, padding (convolutions and pools)
+	wInit   graph.Initializer
+	bInit   graph.Initializer
+	noBias  bool
 }
 
 type seqKind int

@@ -1,7 +1,11 @@
 package zoo
 
 import (
+	"bufio"
+	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -33,6 +37,7 @@ type zooCase struct {
 	params   int   // 0 means Spec.Params
 	keys     []string
 	notKeys  []string
+	golden   string // testdata/torchvision file with the state_dict to match
 }
 
 // zooCases holds every registered model at its defaults (with some of
@@ -70,10 +75,10 @@ func zooCases() []zooCase {
 	}
 	var cases []zooCase
 	for _, s := range Specs() {
-		cases = append(cases, zooCase{name: s.Name, keys: keys[s.Name], notKeys: notKeys[s.Name]})
+		cases = append(cases, zooCase{name: s.Name, keys: keys[s.Name], notKeys: notKeys[s.Name], golden: s.Name})
 	}
 	return append(cases,
-		zooCase{name: "googlenet", cfg: Config{AuxLogits: true}, training: true, params: 13004888,
+		zooCase{name: "googlenet", cfg: Config{AuxLogits: true}, training: true, params: 13004888, golden: "googlenet_aux",
 			keys: []string{"aux1.conv.conv.weight", "aux1.conv.bn.running_var", "aux1.fc1.weight", "aux2.fc2.bias"}},
 		zooCase{name: "googlenet", cfg: Config{AuxLogits: true}, params: 6624904, notKeys: []string{"aux1.fc1.weight"}},
 		zooCase{name: "resnet18", cfg: Config{Classes: 10}, params: 11181642},
@@ -125,6 +130,9 @@ func TestZoo(t *testing.T) {
 				if _, ok := ps.Get(k); !ok {
 					t.Errorf("no parameter %q", k)
 				}
+			}
+			if c.golden != "" {
+				checkGolden(t, ps, c.golden)
 			}
 			for _, k := range c.notKeys {
 				if _, ok := ps.Get(k); ok {
@@ -224,5 +232,45 @@ func TestTwoGraphsOneStore(t *testing.T) {
 	str, _ := ps.Count()
 	if str != ttr || ttr-etr != 2*(512*128+128*2+2048*1024+1024+1024*5+5)+16*128 {
 		t.Fatalf("trainable: store %d, training graph %d, evaluation graph %d", str, ttr, etr)
+	}
+}
+
+// checkGolden compares the names and shapes in ps with the state_dict
+// (less num_batches_tracked) listed in testdata/torchvision/name.txt, one
+// "key d0,d1,..." a line. The files were written by torchvision 0.14.1
+// (python3-torchvision) for its models, and by equivalent nn.Modules for
+// LeNet-5 and the CIFAR ResNets; a missing file skips the check.
+func checkGolden(t *testing.T, ps *graph.Params, name string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "torchvision", name+".txt"))
+	if os.IsNotExist(err) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		k, shape, _ := strings.Cut(sc.Text(), " ")
+		want[k] = shape
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ps.All() {
+		dims := strings.Trim(strings.Join(strings.Fields(fmt.Sprint([]int(p.Value.Shape()))), ","), "[]")
+		w, ok := want[p.Name]
+		switch {
+		case !ok:
+			t.Errorf("%s: %q is not in torchvision's state_dict", name, p.Name)
+		case w != dims:
+			t.Errorf("%s: %q has shape %s, torchvision's %s", name, p.Name, dims, w)
+		}
+		delete(want, p.Name)
+	}
+	for k := range want {
+		t.Errorf("%s: torchvision's %q is missing", name, k)
 	}
 }

@@ -62,11 +62,15 @@ func benchConvCases(b *testing.B, xs, ws []int, pad int) {
 		name     string
 		backward bool
 	}{{"forward", false}, {"backward", true}} {
+		// custom-1worker measures what the batch parallelism buys.
 		for _, impl := range []struct {
-			name   string
-			custom bool
-		}{{"stock", false}, {"custom", true}} {
+			name    string
+			custom  bool
+			workers int
+		}{{"stock", false, maxWorkers}, {"custom", true, maxWorkers}, {"custom-1worker", true, 1}} {
 			b.Run(pass.name+"/"+impl.name, func(b *testing.B) {
+				defer func(w int) { maxWorkers = w }(maxWorkers)
+				maxWorkers = impl.workers
 				benchConv(b, xs, ws, pad, impl.custom, pass.backward)
 			})
 		}
