@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"syscall"
 	"time"
@@ -40,6 +42,7 @@ func benchCmd() *cobra.Command {
 		m           modelFlags
 		steps, ib   int
 		asJSON, inf bool
+		profile     string
 	)
 	cmd := &cobra.Command{
 		Use:   "bench MODEL",
@@ -62,6 +65,17 @@ second from the median step and the process's peak resident memory.`,
 			}
 			r := benchResult{Framework: "convzoo", Model: spec.Name, Batch: m.batch, InferBatch: ib, Steps: steps,
 				Threads: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return errors.Wrap(err, "--cpuprofile")
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return errors.Wrap(err, "--cpuprofile")
+				}
+				defer pprof.StopCPUProfile()
+			}
 			ps := graph.NewParams()
 			if !inf {
 				if r.TrainStepMedian, err = benchTrain(spec, cfg, ps, m, steps); err != nil {
@@ -91,6 +105,7 @@ second from the median step and the process's peak resident memory.`,
 	cmd.Flags().IntVar(&ib, "infer-batch", 0, "inference batch size (0: --batch)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().BoolVar(&inf, "inference-only", false, "skip the training measurement")
+	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	return cmd
 }
 
