@@ -54,10 +54,10 @@ func LoadCheckpoint(ps *graph.Params, path string, model string) error {
 		return errors.Wrap(err, "train: loading checkpoint")
 	}
 	if have, ok := meta["model"]; ok && model != "" && have != model {
-		return errors.Errorf("train: checkpoint %s is for %s, not %s", filepath.Base(path), have, model)
+		return errors.Errorf("train: checkpoint %s is for %s, not %s", path, have, model)
 	}
 	if err := ps.CopyFrom(ts); err != nil {
-		return errors.Wrapf(err, "train: checkpoint %s", filepath.Base(path))
+		return errors.Wrapf(err, "train: checkpoint %s", path)
 	}
 	return nil
 }

@@ -31,7 +31,7 @@ func evalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			c, _, _ := testSet.Dims()
+			c, h, w := testSet.Dims()
 			if cfg.InChannels == 0 {
 				cfg.InChannels = c
 			}
@@ -39,7 +39,7 @@ func evalCmd() *cobra.Command {
 				cfg.Classes = testSet.NumClasses()
 			}
 			ps := graph.NewParams()
-			tr, err := train.New(spec.New(cfg), ps, train.Config{EvalBatch: m.batch, Mean: mean, Std: std})
+			tr, err := train.New(spec.New(cfg), ps, train.Config{EvalBatch: m.batch, Mean: mean, Std: std, Input: []int{c, h, w}})
 			if err != nil {
 				return err
 			}

@@ -96,7 +96,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Seed: f.seed,
-		Mean: mean, Std: std, Hooks: hooks,
+		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w},
 	})
 	if err != nil {
 		return err
