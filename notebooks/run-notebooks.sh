@@ -72,11 +72,16 @@ export GOMACRO_PLUGIN_GOMOD="$plugin_gomod"
 export GOMACRO_PLUGIN_LOCAL="$(sed -n "s/^module[[:space:]]\+\([^[:space:]]\+\).*/\1/p" "$root/go.mod")"
 export GOWORK=off            # a go.work would hijack the plugin module
 export GOTOOLCHAIN=local     # plugins must be built by the kernel's own Go
-export GOFLAGS="${GOFLAGS:-}"
+# -mod=mod: project packages are left out of gomacro's `go get` (they are
+# replaced locally), so the plugin's go.sum lacks the hashes of THEIR imports
+# (e.g. train -> github.com/schollz/progressbar/v3) and loading fails with
+# "could not import ... (invalid package name: \"\")". -mod=mod lets go list /
+# go build record those hashes (from the module cache or the proxy).
+export GOFLAGS="${GOFLAGS:+$GOFLAGS }-mod=mod"
 export PYDEVD_DISABLE_FILE_VALIDATION=1   # silence ipykernel debugger noise
 
 if [[ "${1:-}" == "--env" ]]; then
-  printf 'export GOMACRO_PLUGIN_GOMOD=%q GOMACRO_PLUGIN_LOCAL=%q GOWORK=off GOTOOLCHAIN=local\n' "$plugin_gomod" "$GOMACRO_PLUGIN_LOCAL"
+  printf 'export GOMACRO_PLUGIN_GOMOD=%q GOMACRO_PLUGIN_LOCAL=%q GOWORK=off GOTOOLCHAIN=local GOFLAGS=%q\n' "$plugin_gomod" "$GOMACRO_PLUGIN_LOCAL" "$GOFLAGS"
   exit 0
 fi
 

@@ -176,6 +176,7 @@ def main():
     out["threads"] = torch.get_num_threads()
     out["torch"] = torch.__version__
     out["nproc"] = os.cpu_count()
+    out["openblas_num_threads"] = os.environ.get("OPENBLAS_NUM_THREADS", "")
     out["loadavg_1m"] = round(os.getloadavg()[0], 2)  # >nproc means the timings were contended
     print(json.dumps(out))
 

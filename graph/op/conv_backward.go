@@ -39,7 +39,7 @@ func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	xk := &convXGrad{fw: k, xShape: xs}
+	xk := &convXGrad{fw: k, xShape: xs, x: inputs[0]}
 	dx, err := apply(xk, xk.name(), inputs[1], dy)
 	if err != nil {
 		return nil, err
@@ -130,9 +130,19 @@ func convWGradRange[T float](k *convWGrad, cols, part *scratch[T], worker, lo, h
 
 // convXGrad computes dX; it keeps its own geometry (from x's shape), so
 // it does not depend on the forward kernel having run.
+//
+// Gorgonia's SymDiff builds the gradient of every input, and the
+// TapeMachine runs every node, so without care dX of the first
+// convolution — x being the data — costs a GEMM and a col2im per sample
+// each step for nothing. Backpropagate sets x.Deriv() exactly on the nodes
+// whose gradient it needs (the nodes asked for and the nodes between them
+// and the cost); where x has none once the graph runs, nothing consumes
+// dX, and the kernel skips the work, leaving its output unspecified. Asking
+// for the gradient of x (saliency maps, gradient checks) still computes it.
 type convXGrad struct {
 	fw     *convKernel
 	xShape tensor.Shape
+	x      *G.Node
 	g      convGeom
 	w, dy  *tensor.Dense
 	out    *tensor.Dense
@@ -160,6 +170,9 @@ func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	_, g, err := k.fw.geom(k.xShape, in[0].Shape())
 	if err != nil {
 		return err
+	}
+	if k.x != nil && k.x.Deriv() == nil {
+		return nil // dX is needed by nobody: see the type's comment
 	}
 	k.g, k.w, k.dy, k.out = g, in[0], in[1], out
 	w := workersFor(k.xShape[0])

@@ -2,6 +2,8 @@ package op
 
 import (
 	"fmt"
+	"math"
+	"sync"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -37,6 +39,9 @@ type maxPoolKernel struct {
 	p   PoolParams
 	g   *poolGeom
 	idx []int32
+	// the current call, split over planes by parallelFor
+	x, out *tensor.Dense
+	wg     sync.WaitGroup
 }
 
 func (k *maxPoolKernel) name() string  { return fmt.Sprintf("MaxPool2d(%v)#%d", k.p, k.id) }
@@ -59,27 +64,122 @@ func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		k.idx = make([]int32, n)
 	}
 	k.idx = k.idx[:n]
-	return dispatch(in[0],
-		func() error { maxPoolForward(k, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { maxPoolForward(k, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+	if dt := in[0].Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
+		return errors.Errorf("%s: unsupported dtype %v (want float32 or float64)", k.name(), dt)
+	}
+	k.x, k.out = in[0], out
+	// Planes are independent: split them over the workers when there is
+	// enough work to pay for the hand-off.
+	planes := k.g.planes()
+	if n < 1<<14 {
+		k.runRange(0, 0, planes)
+	} else {
+		parallelFor(k, planes, &k.wg)
+	}
+	k.x, k.out = nil, nil
+	return nil
 }
 
-func maxPoolForward[T float](k *maxPoolKernel, x, out []T) {
+func (k *maxPoolKernel) runRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		maxPoolForward(k, sliceT[float32](k.x), sliceT[float32](k.out), lo, hi)
+	} else {
+		maxPoolForward(k, sliceT[float64](k.x), sliceT[float64](k.out), lo, hi)
+	}
+}
+
+// maxPoolForward pools planes [lo, hi) of x.
+func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 	g, p := k.g, k.p
 	oh, ow := len(g.rows.lo), len(g.cols.lo)
 	if p.KH == 2 && p.KW == 2 && p.SH == 2 && p.SW == 2 && p.PH == 0 && p.PW == 0 && 2*oh <= g.h && 2*ow <= g.w {
-		maxPool2x2(g, x, out, k.idx)
+		if x32, ok := any(x).([]float32); ok {
+			maxPool2x2F32(g, x32, any(out).([]float32), k.idx, lo, hi)
+			return
+		}
+		maxPool2x2(g, x, out, k.idx, lo, hi)
 		return
 	}
-	maxPoolAny(g, x, out, k.idx)
+	maxPoolAny(g, x, out, k.idx, lo, hi)
 }
 
-// maxPool2x2 is the LeNet/VGG case: 2x2 windows, stride 2, all inside x.
-func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32) {
+// orderKey maps a float32 to an integer ordered like the float, with -0
+// and +0 equal; a NaN gets some key (the callers handle NaNs apart).
+func orderKey(v float32) int {
+	b := int32(math.Float32bits(v))
+	k := b ^ ((b >> 31) & 0x7fffffff) // negative floats: reverse the order
+	return int(k - (k >> 31))         // -0 (key -1) joins +0 (key 0)
+}
+
+// maxPool2x2F32 is maxPool2x2 for float32 without data-dependent
+// branches: on activations the comparisons of a window are coin flips,
+// and the mispredictions cost more than the arithmetic. It compares
+// integer keys (orderKey) with sign masks; a window holding a NaN (its
+// sum is NaN) takes the branchy reference path, so the results are
+// maxPool2x2's to the bit.
+func maxPool2x2F32(g *poolGeom, x, out []float32, idx []int32, lo, hi int) {
 	h, w := g.h, g.w
 	oh, ow := len(g.rows.lo), len(g.cols.lo)
 	hw, ohw := h*w, oh*ow
-	for p := range g.planes() {
+	for p := lo; p < hi; p++ {
+		base := p * hw
+		xp := x[base : base+hw]
+		op := out[p*ohw : (p+1)*ohw]
+		ip := idx[p*ohw : (p+1)*ohw]
+		for i := range oh {
+			r0 := 2 * i * w
+			pair := xp[r0 : r0+2*w]
+			top, bot := pair[:w], pair[w:]
+			orow := op[i*ow : i*ow+ow]
+			irow := ip[i*ow : i*ow+ow]
+			rb := base + r0
+			for j := range orow {
+				c := 2 * j
+				t := top[c : c+2 : c+2]
+				u := bot[c : c+2 : c+2]
+				a, b, cc, d := t[0], t[1], u[0], u[1]
+				ka, kb, kc, kd := orderKey(a), orderKey(b), orderKey(cc), orderKey(d)
+				// m is -1 where the right/lower candidate is strictly
+				// greater (the first maximum wins ties).
+				m1 := (ka - kb) >> 63
+				tk, to := ka+(kb-ka)&m1, c-m1
+				m2 := (kc - kd) >> 63
+				bk, bo := kc+(kd-kc)&m2, w+c-m2
+				to += (bo - to) & ((tk - bk) >> 63)
+				v := pair[to]
+				if s := a + b + cc + d; s != s {
+					v, to = max2x2(a, b, cc, d, c, w)
+				}
+				orow[j] = v
+				irow[j] = int32(rb + to)
+			}
+		}
+	}
+}
+
+// max2x2 is the reference maximum of the window a b / c d whose top-left
+// element is at offset c0 of rows of width w: the first maximum, or the
+// last NaN, as in PyTorch.
+func max2x2[T float](a, b, c, d T, c0, w int) (T, int) {
+	best, bi := a, c0
+	if b > best || b != b {
+		best, bi = b, c0+1
+	}
+	if c > best || c != c {
+		best, bi = c, w+c0
+	}
+	if d > best || d != d {
+		best, bi = d, w+c0+1
+	}
+	return best, bi
+}
+
+// maxPool2x2 is the LeNet/VGG case: 2x2 windows, stride 2, all inside x.
+func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
+	h, w := g.h, g.w
+	oh, ow := len(g.rows.lo), len(g.cols.lo)
+	hw, ohw := h*w, oh*ow
+	for p := lo; p < hi; p++ {
 		base := p * hw
 		xp := x[base : base+hw]
 		op := out[p*ohw : (p+1)*ohw]
@@ -113,12 +213,12 @@ func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32) {
 // three (the 3x3 kernels of AlexNet, GoogLeNet, ResNet) are unrolled.
 // Starting from the window's first element gives PyTorch's index for a
 // window of -inf.
-func maxPoolAny[T float](g *poolGeom, x, out []T, idx []int32) {
+func maxPoolAny[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
 	w := g.w
 	hw, ohw := g.h*w, len(g.rows.lo)*len(g.cols.lo)
 	rlo, rhi := g.rows.lo, g.rows.hi
 	clo, chi := g.cols.lo, g.cols.hi
-	for p := range g.planes() {
+	for p := lo; p < hi; p++ {
 		base := p * hw
 		xp := x[base : base+hw]
 		op := out[p*ohw : (p+1)*ohw]

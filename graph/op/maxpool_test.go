@@ -143,3 +143,62 @@ func TestMaxPoolNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxPool2x2F32Branchless: the branchless float32 2x2 path gives the
+// reference path's values and indices to the bit, on data full of ties,
+// signed zeros, infinities and NaNs.
+func TestMaxPool2x2F32Branchless(t *testing.T) {
+	g, err := stridedGeom("test", tensor.Shape{3, 2, 6, 9}, PoolParams{KH: 2, KW: 2, SH: 2, SW: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pick := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2, -2, 1e-45, -1e-45,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), -float32(math.NaN()), 3.5, -3.5}
+	rng := rand.New(rand.NewSource(3))
+	n := 3 * 2 * 6 * 9
+	x := make([]float32, n)
+	no := 3 * 2 * 3 * 4
+	for trial := range 200 {
+		for i := range x {
+			if trial%2 == 0 {
+				x[i] = pick[rng.Intn(len(pick))]
+			} else {
+				x[i] = float32(rng.Intn(3)) - 1
+			}
+		}
+		wantV, gotV := make([]float32, no), make([]float32, no)
+		wantI, gotI := make([]int32, no), make([]int32, no)
+		maxPool2x2(g, x, wantV, wantI, 0, g.planes())
+		maxPool2x2F32(g, x, gotV, gotI, 0, g.planes())
+		for i := range wantV {
+			if math.Float32bits(wantV[i]) != math.Float32bits(gotV[i]) && !(wantV[i] != wantV[i] && gotV[i] != gotV[i]) || wantI[i] != gotI[i] {
+				t.Fatalf("trial %d, output %d: got %v at %d, want %v at %d", trial, i, gotV[i], gotI[i], wantV[i], wantI[i])
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPool2x2Kernel times the 2x2 kernels alone, single-threaded,
+// on ReLU-like activations (half zeros).
+func BenchmarkMaxPool2x2Kernel(b *testing.B) {
+	g, err := stridedGeom("bench", tensor.Shape{64, 6, 28, 28}, PoolParams{KH: 2, KW: 2, SH: 2, SW: 2})
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := make([]float32, 64*6*28*28)
+	rng := rand.New(rand.NewSource(1))
+	for i := range x {
+		x[i] = max(0, rng.Float32()-0.5)
+	}
+	out, idx := make([]float32, len(x)/4), make([]int32, len(x)/4)
+	b.Run("branchy", func(b *testing.B) {
+		for b.Loop() {
+			maxPool2x2(g, x, out, idx, 0, g.planes())
+		}
+	})
+	b.Run("branchless", func(b *testing.B) {
+		for b.Loop() {
+			maxPool2x2F32(g, x, out, idx, 0, g.planes())
+		}
+	})
+}
