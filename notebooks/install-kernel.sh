@@ -33,7 +33,7 @@ command -v go >/dev/null || { echo "go not found on PATH" >&2; exit 1; }
 
 # ---------------------------------------------------------------- 1. apt ----
 if [[ "${SKIP_APT:-0}" != 1 ]]; then
-  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel gcc libc6-dev)  # gcc: plugins need cgo
+  pkgs=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel gcc libc6-dev graphviz)  # gcc: plugins need cgo; graphviz: `dot` for notebooks/02-zoo-tour.ipynb
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,8 +28,17 @@ var (
 	maxWorkers = runtime.GOMAXPROCS(0)
 )
 
-// Tile sizes: gonum goes parallel from 4 blocks of 64x64 in C.
-const tileM, tileN = 64, 192
+// Tile sizes: gonum goes parallel from 4 blocks of 64x64 in C. gonum's
+// serial kernels do not block the inner dimension: for each row of A
+// they stream a whole k×n panel of B (or, transposed, n rows of length
+// k), so a long k (VGG: 576 to 4608) pushes the panel out of the L2 cache
+// and every row of A reads it from memory again. Splitting k into
+// tileK-long slices, accumulated into C, keeps a 256×192 panel (192 KiB
+// in float32) in L2; k up to maxK is left whole.
+const (
+	tileM, tileN = 64, 192
+	tileK, maxK  = 256, 512
+)
 
 func trans(t bool) blas.Transpose {
 	if t {
@@ -44,23 +53,35 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	if m == 0 || n == 0 {
 		return
 	}
-	if !tileGEMM || (m <= tileM && n <= tileN) {
+	if !tileGEMM || (m <= tileM && n <= tileN && k <= maxK) {
 		rawGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
-	for i := 0; i < m; i += tileM {
-		mi := min(tileM, m-i)
-		ai := a[i:]
-		if !tA {
-			ai = a[i*lda:]
-		}
-		for j := 0; j < n; j += tileN {
-			nj := min(tileN, n-j)
-			bj := b[j:]
+	kt := k
+	if k > maxK {
+		kt = tileK
+	}
+	// Column tiles outermost, so that one B panel serves every row tile.
+	for j := 0; j < n; j += tileN {
+		nj := min(tileN, n-j)
+		for l := 0; l < k; l += kt {
+			kl := min(kt, k-l)
+			bl := l*ldb + j // B is k×n
 			if tB {
-				bj = b[j*ldb:]
+				bl = j*ldb + l // B is n×k
 			}
-			rawGemm(tA, tB, mi, nj, k, ai, lda, bj, ldb, beta, c[i*ldc+j:], ldc)
+			bt := beta
+			if l > 0 {
+				bt = 1
+			}
+			for i := 0; i < m; i += tileM {
+				mi := min(tileM, m-i)
+				al := i*lda + l // A is m×k
+				if tA {
+					al = l*lda + i // A is k×m
+				}
+				rawGemm(tA, tB, mi, nj, kl, a[al:], lda, b[bl:], ldb, bt, c[i*ldc+j:], ldc)
+			}
 		}
 	}
 }

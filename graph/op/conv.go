@@ -63,6 +63,11 @@ type convKernel struct {
 	s32  scratch[float32]
 	s64  scratch[float64]
 	wg   sync.WaitGroup
+	// j32, j64 and jwg split one sample's GEMM over the workers when
+	// the batch alone cannot keep them busy (batch 1).
+	j32 gemmJob[float32]
+	j64 gemmJob[float64]
+	jwg sync.WaitGroup
 }
 
 func (k *convKernel) name() string {
@@ -179,6 +184,18 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 			}
 			beta = 1
 		}
-		gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
+		if k.n > 1 || maxWorkers == 1 {
+			gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
+			continue
+		}
+		// One sample, so parallelFor ran it on this goroutine and the
+		// pool is free: split the GEMM instead.
+		j, ok := any(&k.j32).(*gemmJob[T])
+		if !ok {
+			j = any(&k.j64).(*gemmJob[T])
+		}
+		*j = gemmJob[T]{m: g.outC, n: g.ohw, k: g.ckk, a: w, lda: g.ckk, b: cols, ldb: g.ohw, beta: beta, c: o, ldc: g.ohw}
+		parGemm(j, &k.jwg)
+		*j = gemmJob[T]{} // drop the references to the tensors
 	}
 }
