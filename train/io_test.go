@@ -52,7 +52,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 
 	err = LoadCheckpoint(other.Params(), path, "lenet")
-	if err == nil || err.Error() != "train: checkpoint weights.safetensors is for tiny, not lenet" {
+	if err == nil || err.Error() != "train: checkpoint "+path+" is for tiny, not lenet" {
 		t.Errorf("wrong model: error %v", err)
 	}
 	wider := graph.NewParams()
