@@ -46,6 +46,8 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
 	f.m.register(cmd, 64)
+	batch := cmd.Flags().Lookup("batch")
+	batch.Usage, batch.DefValue = "batch size (default: the model's recipe, 32 for lenet, else 64)", "0"
 	return cmd
 }
 
@@ -53,6 +55,9 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	spec, cfg, err := f.m.resolve(name)
 	if err != nil {
 		return err
+	}
+	if !cmd.Flags().Changed("batch") && spec.Batch > 0 {
+		f.m.batch = spec.Batch // the model's default recipe
 	}
 	if f.epochs < 1 {
 		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
