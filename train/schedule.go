@@ -60,20 +60,32 @@ func (s StepLR) fill(lr float64, _ int) Schedule {
 
 // Cosine anneals the learning rate from Base to 0 over Epochs epochs, as
 // torch.optim.lr_scheduler.CosineAnnealingLR(T_max=Epochs, eta_min=0)
-// stepped once per epoch: Base·(1 + cos(π·epoch/Epochs))/2. Epochs past the
-// end stay at 0.
+// stepped once per epoch: Base·(1 + cos(π·epoch/Epochs))/2, or, with
+// PerStep, stepped after every batch (T_max = Epochs·steps per epoch).
+// Epochs past the end stay at 0.
 type Cosine struct {
-	Base   float64 // 0 means Config.LR in a Trainer (1e-3 on its own)
-	Epochs int     // 0 means Config.Epochs in a Trainer (1 on its own)
+	Base    float64 // 0 means Config.LR in a Trainer (1e-3 on its own)
+	Epochs  int     // 0 means Config.Epochs in a Trainer (1 on its own)
+	PerStep bool    // anneal at every step; needs a Trainer, which knows the steps per epoch
+	steps   int     // steps per epoch, set by the Trainer
 }
 
-// LR returns the learning rate of the epoch.
+// LR returns the learning rate of the epoch (and step, with PerStep).
 func (c Cosine) LR(epoch, step int) float64 {
 	base, n := orDefault(c.Base, defaultLR), max(c.Epochs, 1)
 	if epoch >= n {
 		return 0
 	}
-	return base * (1 + math.Cos(math.Pi*float64(epoch)/float64(n))) / 2
+	t := float64(epoch)
+	if c.PerStep && c.steps > 0 {
+		t += float64(step) / float64(c.steps)
+	}
+	return base * (1 + math.Cos(math.Pi*t/float64(n))) / 2
+}
+
+func (c Cosine) withSteps(n int) Schedule {
+	c.steps = n
+	return c
 }
 
 func (c Cosine) fill(lr float64, epochs int) Schedule {

@@ -47,3 +47,16 @@ func TestScheduleFill(t *testing.T) {
 		t.Errorf("Constant(0.7) in a trainer with LR 0.3: %v", got)
 	}
 }
+
+func TestCosinePerStep(t *testing.T) {
+	c := Cosine{Base: 1, Epochs: 2, PerStep: true}.withSteps(4)
+	want := []float64{1, 0.9619397662556434, 0.8535533905932737, 0.6913417161825449, 0.5}
+	for i, w := range want {
+		if got := c.LR(i/4, i%4); math.Abs(got-w) > 1e-12 {
+			t.Errorf("step %d: lr %v, want %v", i, got, w)
+		}
+	}
+	if got := (Cosine{Base: 1, Epochs: 2}).withSteps(4).LR(0, 3); got != 1 {
+		t.Errorf("per-epoch cosine moved within the epoch: %v", got)
+	}
+}

@@ -204,6 +204,9 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
+	if s, ok := t.sched.(interface{ withSteps(int) Schedule }); ok {
+		t.sched = s.withSteps(steps)
+	}
 	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err

@@ -69,6 +69,9 @@ type Spec struct {
 	// Batch is the training batch size of the model's default recipe
 	// (zoo train without --batch); 0 means 64.
 	Batch int
+	// Schedule is the learning-rate schedule of the default recipe:
+	// "" or "constant", or "cosine" (annealed to 0 at every step).
+	Schedule string
 	// New returns the model for cfg.
 	New func(cfg Config) graph.Model
 }
@@ -105,7 +108,7 @@ func cifarSpec(depth, params int) Spec {
 
 var registry = []Spec{
 	{Name: "lenet", Aliases: []string{"lenet5", "lenet-5"}, Family: "LeNet", Paper: paperLeNet,
-		Input: [3]int{1, 28, 28}, Classes: 10, Params: 61706, Batch: 32, New: LeNet5},
+		Input: [3]int{1, 28, 28}, Classes: 10, Params: 61706, Batch: 32, Schedule: "cosine", New: LeNet5},
 	{Name: "alexnet", Family: "AlexNet", Paper: paperAlexNet, Input: imageNet, Classes: 1000, Params: 61100840, New: AlexNet},
 	{Name: "alexnet_lrn", Family: "AlexNet", Paper: paperAlexNet, Input: imageNet, Classes: 1000, Params: 61100840, New: AlexNetLRN},
 	vggSpec(11, false, 132863336),

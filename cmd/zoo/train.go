@@ -14,6 +14,7 @@ import (
 
 type trainFlags struct {
 	dataset, dir, optimizer, out, resume string
+	schedule                             string
 	epochs, limit                        int
 	lr, momentum, weightDecay            float64
 	seed                                 int64
@@ -39,6 +40,7 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.IntVar(&f.epochs, "epochs", 1, "number of epochs")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
+	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step) (default: the model's recipe, cosine for lenet, else constant)")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
@@ -72,6 +74,13 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if err != nil {
 		return err
 	}
+	if f.schedule == "" {
+		f.schedule = spec.Schedule
+	}
+	sched, err := schedule(f.schedule)
+	if err != nil {
+		return err
+	}
 	if f.out == "" {
 		f.out = filepath.Join("runs", spec.Name)
 	}
@@ -100,7 +109,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	out := cmd.OutOrStdout()
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
-		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Seed: f.seed,
+		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
 		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w},
 	})
 	if err != nil {
@@ -111,8 +120,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %d, %s lr %g, seed %d\n",
-		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.m.batch, f.optimizer, f.lr, f.seed)
+	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %d, %s lr %g (%s), seed %d\n",
+		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.m.batch, f.optimizer, f.lr, f.schedule, f.seed)
 	stats, err := tr.Fit(trainSet, testSet)
 	if err != nil {
 		return err
@@ -133,6 +142,16 @@ func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
 		return &train.SGD{Momentum: momentum, WeightDecay: wd}, nil
 	}
 	return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
+}
+
+func schedule(name string) (train.Schedule, error) {
+	switch strings.ToLower(name) {
+	case "", "constant":
+		return nil, nil
+	case "cosine":
+		return train.Cosine{PerStep: true}, nil
+	}
+	return nil, errors.Errorf("unknown schedule %q (known: constant, cosine)", name)
 }
 
 // writable makes sure dir exists and accepts files, before any work.
