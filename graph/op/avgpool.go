@@ -85,11 +85,7 @@ func avgPoolForward[T float](g *poolGeom, x, out []T) {
 func (k *avgPoolKernel) diffWRT() []bool { return []bool{true} }
 
 func (k *avgPoolKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dx, err := apply(&avgPoolGrad{fw: k}, k.name()+" gradient", grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return single(&avgPoolGrad{fw: k}, grad)
 }
 
 // avgPoolGrad spreads each dy over its window, divided by the divisor.
@@ -99,11 +95,7 @@ func (k *avgPoolGrad) name() string  { return k.fw.name() + "Grad" }
 func (k *avgPoolGrad) inDims() []int { return []int{4} }
 
 func (k *avgPoolGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
-	g := k.fw.g
-	if len(in) != 1 || !in[0].Eq(g.outShape()) {
-		return nil, errors.Errorf("%s: got gradients of shape %v, want one of shape %v", k.name(), in, g.outShape())
-	}
-	return tensor.Shape{g.n, g.c, g.h, g.w}, nil
+	return k.fw.g.gradShape(k.name(), in)
 }
 
 func (k *avgPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {

@@ -100,11 +100,7 @@ func maskScale[T float](keep []uint8, scale T, x, out []T) {
 func (k *dropoutKernel) diffWRT() []bool { return []bool{true} }
 
 func (k *dropoutKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dx, err := apply(&dropoutGrad{fw: k}, k.name()+" gradient", grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return single(&dropoutGrad{fw: k}, grad)
 }
 
 // dropoutGrad applies its forward kernel's mask and scale to dy.

@@ -263,11 +263,7 @@ func maxPoolAny[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
 func (k *maxPoolKernel) diffWRT() []bool { return []bool{true} }
 
 func (k *maxPoolKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dx, err := apply(&maxPoolGrad{fw: k}, k.name()+" gradient", grad)
-	if err != nil {
-		return nil, err
-	}
-	return G.Nodes{dx}, nil
+	return single(&maxPoolGrad{fw: k}, grad)
 }
 
 // maxPoolGrad scatters dy to the argmax indices of its forward kernel.
@@ -277,11 +273,7 @@ func (k *maxPoolGrad) name() string  { return k.fw.name() + "Grad" }
 func (k *maxPoolGrad) inDims() []int { return []int{4} }
 
 func (k *maxPoolGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
-	g := k.fw.g
-	if len(in) != 1 || !in[0].Eq(g.outShape()) {
-		return nil, errors.Errorf("%s: got gradients of shape %v, want one of shape %v", k.name(), in, g.outShape())
-	}
-	return tensor.Shape{g.n, g.c, g.h, g.w}, nil
+	return k.fw.g.gradShape(k.name(), in)
 }
 
 func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {

@@ -211,3 +211,13 @@ func dispatch(t *tensor.Dense, f32 func() error, f64 func() error) error {
 	}
 	return errors.Errorf("unsupported dtype %v (want float32 or float64)", t.Dtype())
 }
+
+// single applies the backward kernel k to the upstream gradient and
+// returns its output as the gradient of a one-input op.
+func single(k kernel, grad *G.Node) (G.Nodes, error) {
+	dx, err := apply(k, k.name(), grad)
+	if err != nil {
+		return nil, err
+	}
+	return G.Nodes{dx}, nil
+}

@@ -163,3 +163,12 @@ func stridedGeom(op string, s tensor.Shape, p PoolParams) (*poolGeom, error) {
 func (g *poolGeom) sameInput(s tensor.Shape) bool {
 	return len(s) == 4 && s[0] == g.n && s[1] == g.c && s[2] == g.h && s[3] == g.w
 }
+
+// gradShape checks the upstream gradient of a pooling op with this
+// geometry and returns the shape of the input gradient.
+func (g *poolGeom) gradShape(name string, in []tensor.Shape) (tensor.Shape, error) {
+	if len(in) != 1 || !in[0].Eq(g.outShape()) {
+		return nil, errors.Errorf("%s: got gradients of shape %v, want one of shape %v", name, in, g.outShape())
+	}
+	return tensor.Shape{g.n, g.c, g.h, g.w}, nil
+}
