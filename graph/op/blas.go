@@ -40,6 +40,13 @@ const (
 	tileK, maxK  = 256, 512
 )
 
+// isGonum reports whether impl is gonum's (not OpenBLAS): then float32
+// GEMMs go to sgemm's micro-kernel where the CPU has one.
+func isGonum() bool {
+	_, ok := impl.(gonum.Implementation)
+	return ok
+}
+
 func trans(t bool) blas.Transpose {
 	if t {
 		return blas.Trans
@@ -52,6 +59,12 @@ func trans(t bool) blas.Transpose {
 func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
+	}
+	if sgemmKernel != nil && isGonum() {
+		if a32, ok := any(a).([]float32); ok {
+			sgemm(sgemmKernel, tA, tB, m, n, k, a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+			return
+		}
 	}
 	if !tileGEMM || (m <= tileM && n <= tileN && k <= maxK) {
 		rawGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)

@@ -1,0 +1,204 @@
+package op
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// A float32 GEMM blocked the way BLIS and OpenBLAS block theirs: B is
+// packed kc×nc at a time (kept in L3), A mc×kc (kept in L2), both into
+// micro-panels laid out in the order a micro-kernel reads them, and the
+// micro-kernel computes one mr×nr tile of C from a micro-panel of each
+// with its accumulators in registers. gonum's Sgemm, the portable
+// default, has no micro-kernel: it walks rows of C with a vector axpy,
+// loading and storing C once per element of the inner dimension.
+const (
+	mr, nr = 6, 16 // the micro-kernel's tile of C: 12 ymm registers
+	blockM = 96    // rows of A packed at a time: 96×256 float32 = 96 KiB
+	blockK = 256   // inner dimension per pass
+	blockN = 2048  // columns of B packed at a time: 256×2048 float32 = 2 MiB
+)
+
+// microKernel computes C[0:mr, 0:nr] = A·B, plus beta·C when load is not
+// zero (when it is, C is only written, so NaN in C does not leak), from a
+// packed mr×k micro-panel of A (mr values per step of k) and a packed k×nr
+// micro-panel of B (nr values per step); C has row stride ldc.
+type microKernel func(k int, a, b, c *float32, ldc int, beta float32, load int)
+
+// sgemmKernel is the assembly micro-kernel where the CPU has one
+// (amd64 with AVX2 and FMA), nil elsewhere.
+var sgemmKernel microKernel
+
+// packBufs are one goroutine's packing buffers and a tile for the edges
+// of C; the kernels call gemm from several workers at once. (A tile on
+// the stack would escape through the kernel's func value: one allocation
+// per edge tile.)
+type packBufs struct {
+	a, b []float32
+	tile [mr * nr]float32
+}
+
+var packPool = sync.Pool{New: func() any { return new(packBufs) }}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// sgemm computes C = op(A)·op(B) + beta·C in row-major order with the
+// micro-kernel kern, C being m×n and the inner dimension k; op
+// transposes where tA or tB. As in BLAS, beta 0 ignores C's contents.
+func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	if m == 0 || n == 0 {
+		return
+	}
+	_ = c[(m-1)*ldc+n-1] // the kernel writes without bounds checks
+	if k == 0 {
+		for i := range m {
+			row := c[i*ldc:][:n]
+			for j := range row {
+				if beta == 0 {
+					row[j] = 0
+				} else {
+					row[j] *= beta
+				}
+			}
+		}
+		return
+	}
+	bufs := packPool.Get().(*packBufs)
+	defer packPool.Put(bufs)
+	for jc := 0; jc < n; jc += blockN {
+		nc := min(blockN, n-jc)
+		for pc := 0; pc < k; pc += blockK {
+			kc := min(blockK, k-pc)
+			bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
+			bp := bufs.b
+			packB(tB, b, ldb, pc, jc, kc, nc, bp)
+			bt := beta
+			if pc > 0 {
+				bt = 1
+			}
+			load := 1
+			if bt == 0 {
+				load = 0
+			}
+			for ic := 0; ic < m; ic += blockM {
+				mc := min(blockM, m-ic)
+				bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
+				ap := bufs.a
+				packA(tA, a, lda, ic, pc, mc, kc, ap)
+				for jr := 0; jr < nc; jr += nr {
+					nn := min(nr, nc-jr)
+					bpan := &bp[jr*kc]
+					for ir := 0; ir < mc; ir += mr {
+						mm := min(mr, mc-ir)
+						apan := &ap[ir*kc]
+						ci := (ic+ir)*ldc + jc + jr
+						if mm == mr && nn == nr {
+							kern(kc, apan, bpan, &c[ci], ldc, bt, load)
+							continue
+						}
+						tile := &bufs.tile
+						kern(kc, apan, bpan, &tile[0], nr, 0, 0)
+						for r := range mm {
+							row, t := c[ci+r*ldc:][:nn], tile[r*nr:][:nn]
+							for j := range row {
+								if load == 0 {
+									row[j] = t[j]
+								} else {
+									row[j] = bt*row[j] + t[j]
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// packA copies rows i0..i0+mc and columns p0..p0+kc of op(A) into dst as
+// micro-panels of mr rows, each stored column by column (mr values per
+// step of k), rows past mc zero.
+func packA(tA bool, a []float32, lda, i0, p0, mc, kc int, dst []float32) {
+	for ir := 0; ir < mc; ir += mr {
+		mm := min(mr, mc-ir)
+		panel := dst[ir*kc:][:kc*mr]
+		if tA { // op(A)[i][p] = a[p*lda+i]: each step of k is contiguous
+			for p := range kc {
+				d := panel[p*mr:][:mr]
+				copy(d, a[(p0+p)*lda+i0+ir:][:mm])
+				clear(d[mm:])
+			}
+			continue
+		}
+		for r := range mr {
+			if r >= mm {
+				for p := range kc {
+					panel[p*mr+r] = 0
+				}
+				continue
+			}
+			row := a[(i0+ir+r)*lda+p0:][:kc]
+			for p, v := range row {
+				panel[p*mr+r] = v
+			}
+		}
+	}
+}
+
+// packB copies rows p0..p0+kc and columns j0..j0+nc of op(B) into dst as
+// micro-panels of nr columns, each stored row by row (nr values per step
+// of k), columns past nc zero.
+func packB(tB bool, b []float32, ldb, p0, j0, kc, nc int, dst []float32) {
+	for jr := 0; jr < nc; jr += nr {
+		nn := min(nr, nc-jr)
+		panel := dst[jr*kc:][:kc*nr]
+		if !tB { // op(B)[p][j] = b[p*ldb+j]: each step of k is contiguous
+			for p := range kc {
+				d := panel[p*nr:][:nr]
+				copy(d, b[(p0+p)*ldb+j0+jr:][:nn])
+				clear(d[nn:])
+			}
+			continue
+		}
+		for j := range nr {
+			if j >= nn {
+				for p := range kc {
+					panel[p*nr+j] = 0
+				}
+				continue
+			}
+			col := b[(j0+jr+j)*ldb+p0:][:kc]
+			for p, v := range col {
+				panel[p*nr+j] = v
+			}
+		}
+	}
+}
+
+// kernelGo is the micro-kernel in Go: the reference the assembly one is
+// tested against, and a way to test the blocking on any CPU.
+func kernelGo(k int, a, b, c *float32, ldc int, beta float32, load int) {
+	var acc [mr * nr]float32
+	ap := unsafe.Slice(a, k*mr)
+	bp := unsafe.Slice(b, k*nr)
+	for p := range k {
+		bv := bp[p*nr:][:nr]
+		for r, av := range ap[p*mr:][:mr] {
+			row := acc[r*nr:][:nr]
+			for j := range row {
+				row[j] += av * bv[j]
+			}
+		}
+	}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	for r := range mr {
+		row := cs[r*ldc:][:nr]
+		for j := range row {
+			if load == 0 {
+				row[j] = acc[r*nr+j]
+			} else {
+				row[j] = beta*row[j] + acc[r*nr+j]
+			}
+		}
+	}
+}

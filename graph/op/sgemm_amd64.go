@@ -1,0 +1,16 @@
+//go:build amd64 && !purego
+
+package op
+
+import "golang.org/x/sys/cpu"
+
+// sgemmKernel6x16 is the AVX2/FMA micro-kernel (sgemm_amd64.s).
+//
+//go:noescape
+func sgemmKernel6x16(k int, a, b, c *float32, ldc int, beta float32, load int)
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		sgemmKernel = sgemmKernel6x16
+	}
+}

@@ -1,0 +1,177 @@
+package op
+
+import (
+	"fmt"
+	"math"
+	"math/rand"
+	"testing"
+
+	"gonum.org/v1/gonum/blas/gonum"
+)
+
+// kernels returns the micro-kernels to test: the Go one always, the
+// assembly one where this CPU runs it.
+func kernels() map[string]microKernel {
+	ks := map[string]microKernel{"go": kernelGo}
+	if sgemmKernel != nil {
+		ks["asm"] = sgemmKernel
+	}
+	return ks
+}
+
+// naiveSgemm is C = op(A)·op(B) + beta·C in float64, and for each element
+// the sum of the magnitudes of its terms (the scale of its rounding error).
+func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) (want, scale []float64) {
+	want, scale = make([]float64, m*n), make([]float64, m*n)
+	for i := range m {
+		for j := range n {
+			var s, abs float64
+			if beta != 0 {
+				s = float64(beta) * float64(c[i*ldc+j])
+				abs = math.Abs(s)
+			}
+			for p := range k {
+				ai, bi := i*lda+p, p*ldb+j
+				if tA {
+					ai = p*lda + i
+				}
+				if tB {
+					bi = j*ldb + p
+				}
+				av, bv := a[ai], b[bi]
+				s += float64(av) * float64(bv)
+				abs += math.Abs(float64(av) * float64(bv))
+			}
+			want[i*n+j], scale[i*n+j] = s, abs
+		}
+	}
+	return want, scale
+}
+
+// TestSgemm: the blocked GEMM with each micro-kernel agrees with a
+// float64 product for every transpose, for sizes on and off the tile
+// (6×16) and block (96×256×2048) edges, with padded strides, beta 0 (C
+// full of NaN, which must not leak), 1 and 0.5, and k = 0.
+func TestSgemm(t *testing.T) {
+	type size struct{ m, n, k int }
+	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {97, 40, 300}, {12, 2050, 7}, {200, 70, 520}}
+	if testing.Short() {
+		sizes = sizes[:6]
+	}
+	rng := rand.New(rand.NewSource(11))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	for name, kern := range kernels() {
+		for _, s := range sizes {
+			for _, tA := range []bool{false, true} {
+				for _, tB := range []bool{false, true} {
+					for _, beta := range []float32{0, 1, 0.5} {
+						rowsA, colsA := s.m, s.k
+						if tA {
+							rowsA, colsA = s.k, s.m
+						}
+						rowsB, colsB := s.k, s.n
+						if tB {
+							rowsB, colsB = s.n, s.k
+						}
+						lda, ldb, ldc := colsA+3, colsB+1, s.n+5
+						a, b := fill(max(1, rowsA*lda)), fill(max(1, rowsB*ldb))
+						c := fill(s.m * ldc)
+						if beta == 0 {
+							for i := range c {
+								c[i] = float32(math.NaN())
+							}
+						}
+						want, scale := naiveSgemm(tA, tB, s.m, s.n, s.k, a, lda, b, ldb, beta, c, ldc)
+						sgemm(kern, tA, tB, s.m, s.n, s.k, a, lda, b, ldb, beta, c, ldc)
+						for i := range s.m {
+							for j := range s.n {
+								got, w := float64(c[i*ldc+j]), want[i*s.n+j]
+								if tol := 1e-6 * (scale[i*s.n+j] + 1); !(math.Abs(got-w) <= tol) {
+									t.Fatalf("%s kernel, m=%d n=%d k=%d tA=%t tB=%t beta=%g: C[%d,%d] = %g, want %g (tol %.2g)",
+										name, s.m, s.n, s.k, tA, tB, beta, i, j, got, w, tol)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestSgemmKeepsPadding: the columns between n and ldc, which the
+// kernels' callers use for other data, are never written.
+func TestSgemmKeepsPadding(t *testing.T) {
+	const m, n, k, ldc = 13, 21, 9, 40
+	for name, kern := range kernels() {
+		a, b := make([]float32, m*k), make([]float32, k*n)
+		for i := range a {
+			a[i] = 1
+		}
+		for i := range b {
+			b[i] = 1
+		}
+		c := make([]float32, (m-1)*ldc+n)
+		for i := range c {
+			c[i] = -7
+		}
+		sgemm(kern, false, false, m, n, k, a, k, b, n, 0, c, ldc)
+		for i, v := range c {
+			want := float32(k)
+			if i%ldc >= n {
+				want = -7
+			}
+			if v != want {
+				t.Fatalf("%s kernel: c[%d] (row %d, column %d) = %g, want %g", name, i, i/ldc, i%ldc, v, want)
+			}
+		}
+	}
+}
+
+// BenchmarkSgemm compares gonum's Sgemm with the blocked GEMM on shapes
+// the zoo's convolutions run (M = output channels, N = output pixels,
+// K = input channels × kernel area), one thread.
+// go test ./graph/op -run - -bench Sgemm
+func BenchmarkSgemm(b *testing.B) {
+	shapes := []struct {
+		name    string
+		m, n, k int
+	}{
+		{"lenet_conv2", 16, 100, 150},
+		{"resnet20_3x3", 16, 1024, 144},
+		{"vgg_conv3_3", 256, 3136, 2304},
+		{"resnet50_3x3", 128, 784, 1152},
+		{"resnet_fc_512", 64, 1000, 512},
+	}
+	for _, s := range shapes {
+		rng := rand.New(rand.NewSource(1))
+		a, bm, c := make([]float32, s.m*s.k), make([]float32, s.k*s.n), make([]float32, s.m*s.n)
+		for i := range a {
+			a[i] = rng.Float32()
+		}
+		for i := range bm {
+			bm[i] = rng.Float32()
+		}
+		flops := 2 * float64(s.m*s.n*s.k)
+		run := func(name string, f func()) {
+			b.Run(fmt.Sprintf("%s/%s", s.name, name), func(b *testing.B) {
+				for b.Loop() {
+					f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+		run("gonum", func() {
+			gonum.Implementation{}.Sgemm(trans(false), trans(false), s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
+		})
+		if sgemmKernel != nil { // the Go micro-kernel is a test reference, 10x slower than gonum
+			run("asm", func() { sgemm(sgemmKernel, false, false, s.m, s.n, s.k, a, s.k, bm, s.n, 0, c, s.n) })
+		}
+	}
+}
