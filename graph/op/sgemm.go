@@ -71,7 +71,7 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 			kc := min(blockK, k-pc)
 			bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
 			bp := bufs.b
-			packB(tB, b, ldb, pc, jc, kc, nc, bp)
+			pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
 			bt := beta
 			if pc > 0 {
 				bt = 1
@@ -84,7 +84,7 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 				mc := min(blockM, m-ic)
 				bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
 				ap := bufs.a
-				packA(tA, a, lda, ic, pc, mc, kc, ap)
+				pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					bpan := &bp[jr*kc]
@@ -115,61 +115,32 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 	}
 }
 
-// packA copies rows i0..i0+mc and columns p0..p0+kc of op(A) into dst as
-// micro-panels of mr rows, each stored column by column (mr values per
-// step of k), rows past mc zero.
-func packA(tA bool, a []float32, lda, i0, p0, mc, kc int, dst []float32) {
-	for ir := 0; ir < mc; ir += mr {
-		mm := min(mr, mc-ir)
-		panel := dst[ir*kc:][:kc*mr]
-		if tA { // op(A)[i][p] = a[p*lda+i]: each step of k is contiguous
+// pack copies a block of op(X), entries (o, p) for o in o0..o0+count and
+// p in p0..p0+kc, into dst as micro-panels of w consecutive o, each
+// stored p by p (w values per step of k), entries past count zero. For
+// A, o is the row (w = mr); for B, o is the column (w = nr). Where
+// oContiguous, entry (o, p) is x[p*ld+o], else x[o*ld+p].
+func pack(x []float32, ld int, oContiguous bool, w, o0, p0, count, kc int, dst []float32) {
+	for or := 0; or < count; or += w {
+		nn := min(w, count-or)
+		panel := dst[or*kc:][:kc*w]
+		if oContiguous {
 			for p := range kc {
-				d := panel[p*mr:][:mr]
-				copy(d, a[(p0+p)*lda+i0+ir:][:mm])
-				clear(d[mm:])
-			}
-			continue
-		}
-		for r := range mr {
-			if r >= mm {
-				for p := range kc {
-					panel[p*mr+r] = 0
-				}
-				continue
-			}
-			row := a[(i0+ir+r)*lda+p0:][:kc]
-			for p, v := range row {
-				panel[p*mr+r] = v
-			}
-		}
-	}
-}
-
-// packB copies rows p0..p0+kc and columns j0..j0+nc of op(B) into dst as
-// micro-panels of nr columns, each stored row by row (nr values per step
-// of k), columns past nc zero.
-func packB(tB bool, b []float32, ldb, p0, j0, kc, nc int, dst []float32) {
-	for jr := 0; jr < nc; jr += nr {
-		nn := min(nr, nc-jr)
-		panel := dst[jr*kc:][:kc*nr]
-		if !tB { // op(B)[p][j] = b[p*ldb+j]: each step of k is contiguous
-			for p := range kc {
-				d := panel[p*nr:][:nr]
-				copy(d, b[(p0+p)*ldb+j0+jr:][:nn])
+				d := panel[p*w:][:w]
+				copy(d, x[(p0+p)*ld+o0+or:][:nn])
 				clear(d[nn:])
 			}
 			continue
 		}
-		for j := range nr {
-			if j >= nn {
+		for o := range w {
+			if o >= nn {
 				for p := range kc {
-					panel[p*nr+j] = 0
+					panel[p*w+o] = 0
 				}
 				continue
 			}
-			col := b[(j0+jr+j)*ldb+p0:][:kc]
-			for p, v := range col {
-				panel[p*nr+j] = v
+			for p, v := range x[(o0+or+o)*ld+p0:][:kc] {
+				panel[p*w+o] = v
 			}
 		}
 	}
