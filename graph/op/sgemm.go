@@ -17,13 +17,16 @@ const (
 	blockM = 96    // rows of A packed at a time: 96×256 float32 = 96 KiB
 	blockK = 256   // inner dimension per pass
 	blockN = 2048  // columns of B packed at a time: 256×2048 float32 = 2 MiB
+	// directM: up to this m, a B that is not transposed is read in place.
+	directM = 64
 )
 
 // microKernel computes C[0:mr, 0:nr] = A·B, plus beta·C when load is not
 // zero (when it is, C is only written, so NaN in C does not leak), from a
 // packed mr×k micro-panel of A (mr values per step of k) and a packed k×nr
-// micro-panel of B (nr values per step); C has row stride ldc.
-type microKernel func(k int, a, b, c *float32, ldc int, beta float32, load int)
+// micro-panel of B whose steps are ldb elements apart (nr when packed);
+// C has row stride ldc.
+type microKernel func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
 // sgemmKernel is the assembly micro-kernel where the CPU has one
 // (amd64 with AVX2 and FMA), nil elsewhere.
@@ -69,9 +72,23 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
 			kc := min(blockK, k-pc)
+			// A B that is not transposed has its rows contiguous, as the
+			// kernel reads them: it reads them in place, with stride ldb,
+			// and only a last partial panel is packed (zero-padded). This
+			// saves a copy of B, which costs as much as the product itself
+			// when m is small (a LeNet or CIFAR convolution: m = 16). For a
+			// larger m, the packed copy, read many times, pays for itself
+			// (BenchmarkSgemm: in place, m = 16 runs at 1.9x and m = 64 at
+			// 1.5x the packed GFLOP/s, m = 128 and 256 at 0.8x).
+			full := nc // columns read in place
 			bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
 			bp := bufs.b
-			pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
+			if tB || m > directM {
+				full = 0
+				pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
+			} else if full = nc / nr * nr; full < nc {
+				pack(b, ldb, true, nr, jc+full, pc, nc-full, kc, bp)
+			}
 			bt := beta
 			if pc > 0 {
 				bt = 1
@@ -87,17 +104,23 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 				pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
-					bpan := &bp[jr*kc]
+					var bpan *float32
+					ldbp := nr
+					if jr < full {
+						bpan, ldbp = &b[pc*ldb+jc+jr], ldb
+					} else {
+						bpan = &bp[(jr-full)*kc]
+					}
 					for ir := 0; ir < mc; ir += mr {
 						mm := min(mr, mc-ir)
 						apan := &ap[ir*kc]
 						ci := (ic+ir)*ldc + jc + jr
 						if mm == mr && nn == nr {
-							kern(kc, apan, bpan, &c[ci], ldc, bt, load)
+							kern(kc, apan, bpan, ldbp, &c[ci], ldc, bt, load)
 							continue
 						}
 						tile := &bufs.tile
-						kern(kc, apan, bpan, &tile[0], nr, 0, 0)
+						kern(kc, apan, bpan, ldbp, &tile[0], nr, 0, 0)
 						for r := range mm {
 							row, t := c[ci+r*ldc:][:nn], tile[r*nr:][:nn]
 							for j := range row {
@@ -148,12 +171,12 @@ func pack(x []float32, ld int, oContiguous bool, w, o0, p0, count, kc int, dst [
 
 // kernelGo is the micro-kernel in Go: the reference the assembly one is
 // tested against, and a way to test the blocking on any CPU.
-func kernelGo(k int, a, b, c *float32, ldc int, beta float32, load int) {
+func kernelGo(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int) {
 	var acc [mr * nr]float32
 	ap := unsafe.Slice(a, k*mr)
-	bp := unsafe.Slice(b, k*nr)
+	bp := unsafe.Slice(b, (k-1)*ldb+nr)
 	for p := range k {
-		bv := bp[p*nr:][:nr]
+		bv := bp[p*ldb:][:nr]
 		for r, av := range ap[p*mr:][:mr] {
 			row := acc[r*nr:][:nr]
 			for j := range row {

@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 // sgemmKernel6x16 is the AVX2/FMA micro-kernel (sgemm_amd64.s).
 //
 //go:noescape
-func sgemmKernel6x16(k int, a, b, c *float32, ldc int, beta float32, load int)
+func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

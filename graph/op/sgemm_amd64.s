@@ -2,19 +2,21 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16(k int, a, b, c *float32, ldc int, beta float32, load int)
+// func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 //
 // C[0:6, 0:16] = A·B (+ beta·C when load != 0), where A is a packed 6×k
-// micro-panel (6 values per step of k) and B a packed k×16 micro-panel
-// (16 values per step), C row-major with stride ldc elements. Twelve
+// micro-panel (6 values per step of k) and B a k×16 micro-panel whose
+// steps are ldb elements apart (16 when packed), C row-major with stride ldc elements. Twelve
 // ymm accumulators hold the 6×16 tile; each step of k is two loads of B,
 // six broadcasts of A and twelve fused multiply-adds.
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-56
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-64
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
 	MOVQ b+16(FP), BX
-	MOVQ c+24(FP), DI
-	MOVQ ldc+32(FP), R8
+	MOVQ ldb+24(FP), R9
+	SHLQ $2, R9
+	MOVQ c+32(FP), DI
+	MOVQ ldc+40(FP), R8
 	SHLQ $2, R8
 
 	VXORPS Y0, Y0, Y0
@@ -55,16 +57,16 @@ loop:
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
 	ADDQ         $24, AX
-	ADDQ         $64, BX
+	ADDQ         R9, BX
 	DECQ         CX
 	JNZ          loop
 
 store:
-	MOVQ load+48(FP), DX
+	MOVQ load+56(FP), DX
 	TESTQ DX, DX
 	JZ    overwrite
 
-	VBROADCASTSS beta+40(FP), Y15
+	VBROADCASTSS beta+48(FP), Y15
 	VFMADD231PS  (DI), Y15, Y0
 	VFMADD231PS  32(DI), Y15, Y1
 	VMOVUPS      Y0, (DI)

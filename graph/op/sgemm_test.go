@@ -50,13 +50,14 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 
 // TestSgemm: the blocked GEMM with each micro-kernel agrees with a
 // float64 product for every transpose, for sizes on and off the tile
-// (6×16) and block (96×256×2048) edges, with padded strides, beta 0 (C
+// (6×16) and block (96×256×2048) edges, B read in place and packed, with padded strides, beta 0 (C
 // full of NaN, which must not leak), 1 and 0.5, and k = 0.
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
-	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {97, 40, 300}, {12, 2050, 7}, {200, 70, 520}}
-	if testing.Short() {
-		sizes = sizes[:6]
+	// m ≤ directM reads a plain B in place, a larger m packs it.
+	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {directM + 6, 35, 20}}
+	if !testing.Short() {
+		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
 	}
 	rng := rand.New(rand.NewSource(11))
 	fill := func(n int) []float32 {
@@ -172,6 +173,29 @@ func BenchmarkSgemm(b *testing.B) {
 		})
 		if sgemmKernel != nil { // the Go micro-kernel is a test reference, 10x slower than gonum
 			run("asm", func() { sgemm(sgemmKernel, false, false, s.m, s.n, s.k, a, s.k, bm, s.n, 0, c, s.n) })
+		}
+	}
+}
+
+// TestGemmFloat32: gemm, which the kernels call, sends float32 products
+// of at least kernelMin rows and columns to the micro-kernel and thinner
+// ones to gonum; both agree with a float64 product.
+func TestGemmFloat32(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	for _, s := range [][3]int{{1, 300, 40}, {kernelMin, kernelMin, 5}, {40, 9, 70}, {70, 130, 600}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b, c := make([]float32, k*m), make([]float32, n*k), make([]float32, m*n)
+		for _, x := range [][]float32{a, b, c} {
+			for i := range x {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		want, scale := naiveSgemm(true, true, m, n, k, a, m, b, k, 1, c, n)
+		gemm(true, true, m, n, k, a, m, b, k, 1, c, n)
+		for i, w := range want {
+			if d := math.Abs(float64(c[i]) - w); !(d <= 1e-6*(scale[i]+1)) {
+				t.Fatalf("m=%d n=%d k=%d: c[%d] = %g, want %g", m, n, k, i, c[i], w)
+			}
 		}
 	}
 }
