@@ -16,8 +16,11 @@ type level3 interface {
 }
 
 var (
-	// impl is the BLAS of every GEMM here: gonum's pure Go by default,
-	// OpenBLAS through cgo under the build tags openblas and cgo.
+	// impl is the BLAS of the GEMMs here: gonum's pure Go by default,
+	// OpenBLAS through cgo under the build tags openblas and cgo. With
+	// gonum, float32 products of at least kernelMin rows and columns go
+	// to sgemm (sgemm.go) instead, where the CPU has its micro-kernel
+	// (amd64 with AVX2 and FMA; build tag purego turns it off).
 	impl level3 = gonum.Implementation{}
 	// tileGEMM cuts each GEMM into tiles small enough that gonum runs
 	// them serially: gonum parallelises a large GEMM itself, starting

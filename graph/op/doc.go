@@ -1,0 +1,21 @@
+// Package op holds the Gorgonia operations that convzoo uses where
+// Gorgonia v0.9.18's own are wrong or slow: Conv2d, Linear, MaxPool2d,
+// AvgPool2d, AdaptiveAvgPool2d, LRN, BatchNorm (running statistics kept
+// outside the op, in graph.Params), Dropout (explicit *rand.Rand), ReLU
+// and SoftmaxCrossEntropy over integer labels.
+//
+// Each function takes and returns *gorgonia.Node, float32 or float64,
+// and fails with an error naming the shapes it was given. Every op has a
+// symbolic backward (its gradients are ops too, so gorgonia.Grad and the
+// TapeMachine work unchanged), a finite-difference gradient test and a
+// forward test against PyTorch values in testdata/.
+//
+// The kernels work on NCHW tensors in place of Gorgonia's NHWC
+// transposes, keep their output and scratch buffers from one run to the
+// next, and split a batch over GOMAXPROCS workers of one shared pool.
+// Convolutions are im2col followed by a matrix product. float32 products
+// run on a packed, register-blocked GEMM with an AVX2/FMA micro-kernel
+// where the CPU has one (sgemm.go; 3-5x gonum's Sgemm, see
+// BenchmarkSgemm); the rest use gonum's BLAS, or OpenBLAS with the build
+// tag openblas (CGO_LDFLAGS=-lopenblas).
+package op
