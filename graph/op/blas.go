@@ -18,8 +18,8 @@ type level3 interface {
 var (
 	// impl is the BLAS of the GEMMs here: gonum's pure Go by default,
 	// OpenBLAS through cgo under the build tags openblas and cgo. With
-	// gonum, float32 products of at least kernelMin rows and columns go
-	// to sgemm (sgemm.go) instead, where the CPU has its micro-kernel
+	// gonum, float32 products of at least one tile (useSgemm) go to
+	// sgemm (sgemm.go) instead, where the CPU has its micro-kernel
 	// (amd64 with AVX2 and FMA; build tag purego turns it off).
 	impl level3 = gonum.Implementation{}
 	// tileGEMM cuts each GEMM into tiles small enough that gonum runs
@@ -50,12 +50,15 @@ func isGonum() bool {
 	return ok
 }
 
-// kernelMin is the smallest m and n that go to sgemm: packing costs a
-// pass over each operand, which a thin product (a batch-1 Linear layer:
-// m = 1) does not earn back, and gonum is faster there. Measured on
-// LeNet-5 (`zoo bench lenet`, medians of 3): training 4,227 img/s with
-// every GEMM on the kernel, 4,672 from 8, 4,781 from 16, 4,003 from 32.
-const kernelMin = 16
+// useSgemm reports whether an m×n float32 product goes to sgemm: it
+// must fill at least one mr×nr tile of the micro-kernel. Thinner ones (a
+// batch-1 Linear layer: m = 1) do not earn back the packing, and gonum
+// is faster there. Measured on LeNet-5 (`zoo bench lenet`, medians of 3,
+// same run): training 4,481 img/s from 16 rows and columns, 4,889 from a
+// tile (6×16), 4,817 with every product on the kernel.
+func useSgemm(m, n int) bool {
+	return sgemmKernel != nil && isGonum() && m >= mr && n >= nr
+}
 
 func trans(t bool) blas.Transpose {
 	if t {
@@ -70,7 +73,7 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	if m == 0 || n == 0 {
 		return
 	}
-	if sgemmKernel != nil && isGonum() && min(m, n) >= kernelMin {
+	if useSgemm(m, n) {
 		if a32, ok := any(a).([]float32); ok {
 			sgemm(sgemmKernel, tA, tB, m, n, k, a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 			return

@@ -178,11 +178,11 @@ func BenchmarkSgemm(b *testing.B) {
 }
 
 // TestGemmFloat32: gemm, which the kernels call, sends float32 products
-// of at least kernelMin rows and columns to the micro-kernel and thinner
+// of at least one mr×nr tile to the micro-kernel and thinner
 // ones to gonum; both agree with a float64 product.
 func TestGemmFloat32(t *testing.T) {
 	rng := rand.New(rand.NewSource(3))
-	for _, s := range [][3]int{{1, 300, 40}, {kernelMin, kernelMin, 5}, {40, 9, 70}, {70, 130, 600}} {
+	for _, s := range [][3]int{{1, 300, 40}, {mr, nr, 5}, {mr - 1, 40, 9}, {40, 9, 70}, {70, 130, 600}} {
 		m, n, k := s[0], s[1], s[2]
 		a, b, c := make([]float32, k*m), make([]float32, n*k), make([]float32, m*n)
 		for _, x := range [][]float32{a, b, c} {
