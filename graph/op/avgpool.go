@@ -14,15 +14,7 @@ import (
 // padded border are clipped to it, as PyTorch does. Unlike Gorgonia's
 // AveragePool2D, forward and gradient are right.
 func AvgPool2d(x *G.Node, p PoolParams) (*G.Node, error) {
-	const op = "AvgPool2d"
-	if err := check4D(op, x); err != nil {
-		return nil, err
-	}
-	p, err := p.norm(op, x.Shape())
-	if err != nil {
-		return nil, err
-	}
-	g, err := stridedGeom(op, x.Shape(), p)
+	p, g, err := poolSetup("AvgPool2d", x, p)
 	if err != nil {
 		return nil, err
 	}

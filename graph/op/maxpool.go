@@ -16,15 +16,7 @@ import (
 // PyTorch), using the indices kept from the forward pass. It allocates
 // nothing per step once its buffers exist.
 func MaxPool2d(x *G.Node, p PoolParams) (*G.Node, error) {
-	const op = "MaxPool2d"
-	if err := check4D(op, x); err != nil {
-		return nil, err
-	}
-	p, err := p.norm(op, x.Shape())
-	if err != nil {
-		return nil, err
-	}
-	g, err := stridedGeom(op, x.Shape(), p)
+	p, g, err := poolSetup("MaxPool2d", x, p)
 	if err != nil {
 		return nil, err
 	}

@@ -143,6 +143,20 @@ func check4D(op string, x *G.Node) error {
 }
 
 // stridedGeom validates p on the input shape s and returns its geometry.
+// poolSetup checks x (N,C,H,W) and p for the pooling op, returning p
+// with its defaults filled and the geometry of the pooling.
+func poolSetup(op string, x *G.Node, p PoolParams) (PoolParams, *poolGeom, error) {
+	if err := check4D(op, x); err != nil {
+		return p, nil, err
+	}
+	p, err := p.norm(op, x.Shape())
+	if err != nil {
+		return p, nil, err
+	}
+	g, err := stridedGeom(op, x.Shape(), p)
+	return p, g, err
+}
+
 func stridedGeom(op string, s tensor.Shape, p PoolParams) (*poolGeom, error) {
 	if len(s) != 4 {
 		return nil, errors.Errorf("%s: x of shape %v, want 4-D (N,C,H,W)", op, s)
