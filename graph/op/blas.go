@@ -57,7 +57,7 @@ func isGonum() bool {
 // same run): training 4,481 img/s from 16 rows and columns, 4,889 from a
 // tile (6×16), 4,817 with every product on the kernel.
 func useSgemm(m, n int) bool {
-	return sgemmKernel != nil && isGonum() && m >= mr && n >= nr
+	return asmKernels != nil && isGonum() && m >= mr && n >= nr
 }
 
 func trans(t bool) blas.Transpose {
@@ -75,7 +75,7 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	}
 	if useSgemm(m, n) {
 		if a32, ok := any(a).([]float32); ok {
-			sgemm(sgemmKernel, tA, tB, m, n, k, a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
+			sgemm(*asmKernels, tA, tB, m, n, k, a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 			return
 		}
 	}

@@ -28,9 +28,19 @@ const (
 // C has row stride ldc.
 type microKernel func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
-// sgemmKernel is the assembly micro-kernel where the CPU has one
-// (amd64 with AVX2 and FMA), nil elsewhere.
-var sgemmKernel microKernel
+// gemmKernels are the two kernels of sgemm.
+type gemmKernels struct {
+	tile microKernel // C tile from packed panels
+	dot  dotKernel   // C tile of A·Bᵀ from rows in place (sgemm_dot.go)
+}
+
+var (
+	// asmKernels are the assembly kernels where the CPU has them (amd64
+	// with AVX2 and FMA), nil elsewhere.
+	asmKernels *gemmKernels
+	// goKernels are the same in Go: references for the tests.
+	goKernels = gemmKernels{tile: kernelGo, dot: dotGo}
+)
 
 // packBufs are one goroutine's packing buffers and a tile for the edges
 // of C; the kernels call gemm from several workers at once. (A tile on
@@ -46,9 +56,9 @@ var packPool = sync.Pool{New: func() any { return new(packBufs) }}
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // sgemm computes C = op(A)·op(B) + beta·C in row-major order with the
-// micro-kernel kern, C being m×n and the inner dimension k; op
-// transposes where tA or tB. As in BLAS, beta 0 ignores C's contents.
-func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+// kernels ks, C being m×n and the inner dimension k; op transposes where
+// tA or tB. As in BLAS, beta 0 ignores C's contents.
+func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -68,6 +78,11 @@ func sgemm(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b [
 	}
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
+	if tB && !tA && m <= directM {
+		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
+		return
+	}
+	kern := ks.tile
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {

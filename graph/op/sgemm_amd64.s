@@ -119,3 +119,114 @@ overwrite:
 	VMOVUPS Y11, 32(DI)
 	VZEROUPPER
 	RET
+
+// func sgemmDot4x3(k8 int, a *float32, lda int, b *float32, ldb int, out *float32)
+//
+// out[4r+q] = Σ_{p<8·k8} a[r·lda+p]·b[q·ldb+p] for r < 4, q < 3: a 4×3
+// tile of A·Bᵀ with both operands read in place, row by row (the inner
+// dimension contiguous in each). Twelve ymm accumulators each sum eight
+// lanes of one dot product; each step of eight is seven loads and twelve
+// fused multiply-adds. out has row stride 4 (out[4r+3] is scratch).
+TEXT ·sgemmDot4x3(SB), NOSPLIT, $0-48
+	MOVQ k8+0(FP), CX
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), DX
+	SHLQ $2, DX
+	LEAQ (SI)(DX*2), R10
+	ADDQ DX, R10
+	MOVQ b+24(FP), DI
+	MOVQ ldb+32(FP), R11
+	SHLQ $2, R11
+	MOVQ out+40(FP), R8
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+	TESTQ CX, CX
+	JZ    reduce
+
+dotloop:
+	VMOVUPS     (DI), Y12
+	VMOVUPS     (DI)(R11*1), Y13
+	VMOVUPS     (DI)(R11*2), Y14
+	VMOVUPS     (SI), Y15
+	VFMADD231PS Y12, Y15, Y0
+	VFMADD231PS Y13, Y15, Y1
+	VFMADD231PS Y14, Y15, Y2
+	VMOVUPS     (SI)(DX*1), Y15
+	VFMADD231PS Y12, Y15, Y3
+	VFMADD231PS Y13, Y15, Y4
+	VFMADD231PS Y14, Y15, Y5
+	VMOVUPS     (SI)(DX*2), Y15
+	VFMADD231PS Y12, Y15, Y6
+	VFMADD231PS Y13, Y15, Y7
+	VFMADD231PS Y14, Y15, Y8
+	VMOVUPS     (R10), Y15
+	VFMADD231PS Y12, Y15, Y9
+	VFMADD231PS Y13, Y15, Y10
+	VFMADD231PS Y14, Y15, Y11
+	ADDQ        $32, SI
+	ADDQ        $32, R10
+	ADDQ        $32, DI
+	DECQ        CX
+	JNZ         dotloop
+
+reduce:
+	// Fold each accumulator's high half onto its low half, then two
+	// horizontal adds give the row's three sums: [s0, s1, s2, s2].
+	VEXTRACTF128 $1, Y0, X12
+	VADDPS       X12, X0, X0
+	VEXTRACTF128 $1, Y1, X12
+	VADDPS       X12, X1, X1
+	VEXTRACTF128 $1, Y2, X12
+	VADDPS       X12, X2, X2
+	VHADDPS      X1, X0, X12
+	VHADDPS      X2, X2, X13
+	VHADDPS      X13, X12, X12
+	VMOVUPS      X12, (R8)
+
+	VEXTRACTF128 $1, Y3, X12
+	VADDPS       X12, X3, X3
+	VEXTRACTF128 $1, Y4, X12
+	VADDPS       X12, X4, X4
+	VEXTRACTF128 $1, Y5, X12
+	VADDPS       X12, X5, X5
+	VHADDPS      X4, X3, X12
+	VHADDPS      X5, X5, X13
+	VHADDPS      X13, X12, X12
+	VMOVUPS      X12, 16(R8)
+
+	VEXTRACTF128 $1, Y6, X12
+	VADDPS       X12, X6, X6
+	VEXTRACTF128 $1, Y7, X12
+	VADDPS       X12, X7, X7
+	VEXTRACTF128 $1, Y8, X12
+	VADDPS       X12, X8, X8
+	VHADDPS      X7, X6, X12
+	VHADDPS      X8, X8, X13
+	VHADDPS      X13, X12, X12
+	VMOVUPS      X12, 32(R8)
+
+	VEXTRACTF128 $1, Y9, X12
+	VADDPS       X12, X9, X9
+	VEXTRACTF128 $1, Y10, X12
+	VADDPS       X12, X10, X10
+	VEXTRACTF128 $1, Y11, X12
+	VADDPS       X12, X11, X11
+	VHADDPS      X10, X9, X12
+	VHADDPS      X11, X11, X13
+	VHADDPS      X13, X12, X12
+	VMOVUPS      X12, 48(R8)
+
+	VZEROUPPER
+	RET

@@ -11,10 +11,10 @@ import (
 
 // kernels returns the micro-kernels to test: the Go one always, the
 // assembly one where this CPU runs it.
-func kernels() map[string]microKernel {
-	ks := map[string]microKernel{"go": kernelGo}
-	if sgemmKernel != nil {
-		ks["asm"] = sgemmKernel
+func kernels() map[string]gemmKernels {
+	ks := map[string]gemmKernels{"go": goKernels}
+	if asmKernels != nil {
+		ks["asm"] = *asmKernels
 	}
 	return ks
 }
@@ -55,7 +55,7 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
 	// m ≤ directM reads a plain B in place, a larger m packs it.
-	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {directM + 6, 35, 20}}
+	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20}}
 	if !testing.Short() {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
 	}
@@ -171,8 +171,8 @@ func BenchmarkSgemm(b *testing.B) {
 		run("gonum", func() {
 			gonum.Implementation{}.Sgemm(trans(false), trans(false), s.m, s.n, s.k, 1, a, s.k, bm, s.n, 0, c, s.n)
 		})
-		if sgemmKernel != nil { // the Go micro-kernel is a test reference, 10x slower than gonum
-			run("asm", func() { sgemm(sgemmKernel, false, false, s.m, s.n, s.k, a, s.k, bm, s.n, 0, c, s.n) })
+		if asmKernels != nil { // the Go kernels are test references, 10x slower than gonum
+			run("asm", func() { sgemm(*asmKernels, false, false, s.m, s.n, s.k, a, s.k, bm, s.n, 0, c, s.n) })
 		}
 	}
 }
