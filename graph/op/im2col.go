@@ -58,6 +58,10 @@ func im2col[T float](g *convGeom, x, cols []T) {
 				row := cols[((c*g.kh+i)*g.kw+j)*g.ohw:][:g.ohw]
 				ix0 := j*g.dw - g.pw
 				lo, hi := span(ix0, g.sw, g.w, g.ow)
+				if g.flat() {
+					im2colFlat(g, plane, row, i, ix0, lo, hi)
+					continue
+				}
 				for oy := 0; oy < g.oh; oy++ {
 					dst := row[oy*g.ow : (oy+1)*g.ow]
 					iy := oy*g.sh - g.ph + i*g.dh
@@ -82,7 +86,8 @@ func im2col[T float](g *convGeom, x, cols []T) {
 }
 
 // col2im is the adjoint of im2col: it sets dx (C,H,W) to the sum of the
-// column entries that im2col read from each input element.
+// column entries that im2col read from each input element. It may zero
+// the entries of cols that im2col sets to 0 (the padding).
 func col2im[T float](g *convGeom, cols, dx []T) {
 	clear(dx[:g.chw])
 	hw := g.h * g.w
@@ -93,6 +98,10 @@ func col2im[T float](g *convGeom, cols, dx []T) {
 				row := cols[((c*g.kh+i)*g.kw+j)*g.ohw:][:g.ohw]
 				ix0 := j*g.dw - g.pw
 				lo, hi := span(ix0, g.sw, g.w, g.ow)
+				if g.flat() {
+					col2imFlat(g, row, plane, i, ix0, lo, hi)
+					continue
+				}
 				for oy := 0; oy < g.oh; oy++ {
 					iy := oy*g.sh - g.ph + i*g.dh
 					if iy < 0 || iy >= g.h {
@@ -112,6 +121,70 @@ func col2im[T float](g *convGeom, cols, dx []T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// flat reports whether the rows of im2col's output for one kernel tap
+// are one contiguous stretch of the input plane, shifted: unit strides
+// and an output as wide as the input ("same" padding, as in LeNet's
+// conv1 and every 3×3 convolution of a ResNet block but the strided
+// ones). Then a tap's whole column row is one copy instead of one per
+// output row (each 10 to 56 values long), and only the padding columns
+// are fixed afterwards.
+func (g *convGeom) flat() bool { return g.sh == 1 && g.sw == 1 && g.ow == g.w }
+
+// flatSpan returns, for kernel row i of a flat geometry, the output rows
+// [oyLo, oyHi) that fall inside the input, and the offset in the plane
+// of output element (oyLo, 0) for the column offset ix0.
+func flatSpan(g *convGeom, i, ix0 int) (oyLo, oyHi, start int) {
+	d := g.ph - i*g.dh // iy = oy - d
+	oyLo = min(max(d, 0), g.oh)
+	oyHi = min(max(g.h+d, oyLo), g.oh)
+	return oyLo, oyHi, (oyLo-d)*g.w + ix0
+}
+
+func im2colFlat[T float](g *convGeom, plane, row []T, i, ix0, lo, hi int) {
+	oyLo, oyHi, start := flatSpan(g, i, ix0)
+	clear(row[:oyLo*g.ow])
+	clear(row[oyHi*g.ow:])
+	d := row[oyLo*g.ow : oyHi*g.ow]
+	// The stretch may start before the plane or end after it by up to
+	// the padding; those entries are padding columns, zeroed below.
+	a, b := max(0, -start), len(d)-max(0, start+len(d)-len(plane))
+	if a < b {
+		copy(d[a:b], plane[start+a:start+b])
+	}
+	clearPadColumns(row[oyLo*g.ow:oyHi*g.ow], g.ow, lo, hi)
+}
+
+func col2imFlat[T float](g *convGeom, row, plane []T, i, ix0, lo, hi int) {
+	oyLo, oyHi, start := flatSpan(g, i, ix0)
+	// Padding entries would land on the neighbouring input row: zero
+	// them, then add the whole stretch at once.
+	clearPadColumns(row[oyLo*g.ow:oyHi*g.ow], g.ow, lo, hi)
+	d := row[oyLo*g.ow : oyHi*g.ow]
+	a, b := max(0, -start), len(d)-max(0, start+len(d)-len(plane))
+	if a < b {
+		p := plane[start+a : start+b]
+		for t, v := range d[a:b] {
+			p[t] += v
+		}
+	}
+}
+
+// clearPadColumns zeroes columns [0, lo) and [hi, w) of the rows of r
+// (row length w); a loop, as these are one or two values per row.
+func clearPadColumns[T float](r []T, w, lo, hi int) {
+	if lo == 0 && hi == w {
+		return
+	}
+	for o := 0; o < len(r); o += w {
+		for x := o; x < o+lo; x++ {
+			r[x] = 0
+		}
+		for x := o + hi; x < o+w; x++ {
+			r[x] = 0
 		}
 	}
 }
