@@ -23,7 +23,7 @@ const (
 
 // microKernel computes C[0:mr, 0:nr] = A·B, plus beta·C when load is not
 // zero (when it is, C is only written, so NaN in C does not leak), from a
-// packed mr×k micro-panel of A (mr values per step of k) and a packed k×nr
+// packed mr×k micro-panel of A (mr values per step of k) and a k×nr
 // micro-panel of B whose steps are ldb elements apart (nr when packed);
 // C has row stride ldc.
 type microKernel func(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
@@ -101,8 +101,11 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 			if tB || m > directM {
 				full = 0
 				pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
-			} else if full = nc / nr * nr; full < nc {
-				pack(b, ldb, true, nr, jc+full, pc, nc-full, kc, bp)
+			} else {
+				_ = b[(pc+kc-1)*ldb+jc+nc-1] // the kernel reads in place without bounds checks
+				if full = nc / nr * nr; full < nc {
+					pack(b, ldb, true, nr, jc+full, pc, nc-full, kc, bp)
+				}
 			}
 			bt := beta
 			if pc > 0 {
