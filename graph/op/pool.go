@@ -142,7 +142,6 @@ func check4D(op string, x *G.Node) error {
 	return nil
 }
 
-// stridedGeom validates p on the input shape s and returns its geometry.
 // poolSetup checks x (N,C,H,W) and p for the pooling op, returning p
 // with its defaults filled and the geometry of the pooling.
 func poolSetup(op string, x *G.Node, p PoolParams) (PoolParams, *poolGeom, error) {
@@ -157,6 +156,7 @@ func poolSetup(op string, x *G.Node, p PoolParams) (PoolParams, *poolGeom, error
 	return p, g, err
 }
 
+// stridedGeom validates p on the input shape s and returns its geometry.
 func stridedGeom(op string, s tensor.Shape, p PoolParams) (*poolGeom, error) {
 	if len(s) != 4 {
 		return nil, errors.Errorf("%s: x of shape %v, want 4-D (N,C,H,W)", op, s)

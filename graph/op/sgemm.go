@@ -78,7 +78,7 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 	}
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
-	if tB && !tA && m <= directM {
+	if tB && !tA && m <= dotM {
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}

@@ -12,6 +12,9 @@ const (
 	dr, dc = 4, 3 // the dot kernel's tile of C
 	dotK   = 1024 // inner dimension per pass (a multiple of 8)
 	dotN   = 64   // rows of B per block: 64×1024 float32 = 256 KiB, in L2
+	// dotM: up to this m, A·Bᵀ goes to the dot kernel; a larger m
+	// reads each packed panel of B often enough to pay for packing it.
+	dotM = 64
 )
 
 // dotKernel sets out[4r+q] = Σ_{p<8·k8} A[r][p]·B[q][p] for r < dr and
@@ -25,6 +28,19 @@ func sgemmDotProducts(kern dotKernel, m, n, k int, a []float32, lda int, b []flo
 	for pc := 0; pc < k; pc += dotK {
 		kc := min(dotK, k-pc)
 		k8 := kc / 8
+		// The last rows of A when m is not a multiple of dr: a
+		// zero-padded copy, made once per pass over k.
+		if last := m / dr * dr; last < m {
+			bufs.a = grow(bufs.a, dr*kc)
+			for r := range dr {
+				row := bufs.a[r*kc:][:kc]
+				if last+r < m {
+					copy(row, a[(last+r)*lda+pc:][:kc])
+				} else {
+					clear(row)
+				}
+			}
+		}
 		for jc := 0; jc < n; jc += dotN {
 			nc := min(dotN, n-jc)
 			// The last rows of a block that does not fill a tile: a
@@ -45,16 +61,7 @@ func sgemmDotProducts(kern dotKernel, m, n, k int, a []float32, lda int, b []flo
 				mm := min(dr, m-i)
 				ap, as := a[i*lda+pc:], lda
 				if mm < dr {
-					bufs.a = grow(bufs.a, dr*kc)
-					for r := range dr {
-						row := bufs.a[r*kc:][:kc]
-						if r < mm {
-							copy(row, a[(i+r)*lda+pc:][:kc])
-						} else {
-							clear(row)
-						}
-					}
-					ap, as = bufs.a, kc
+					ap, as = bufs.a, kc // the last rows, copied once per pass
 				}
 				_ = ap[(dr-1)*as+kc-1] // the kernel reads without bounds checks
 				for j := jc; j < jc+nc; j += dc {

@@ -48,13 +48,15 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 	return want, scale
 }
 
-// TestSgemm: the blocked GEMM with each micro-kernel agrees with a
+// TestSgemm: the blocked GEMM with each set of kernels agrees with a
 // float64 product for every transpose, for sizes on and off the tile
-// (6×16) and block (96×256×2048) edges, B read in place and packed, with padded strides, beta 0 (C
-// full of NaN, which must not leak), 1 and 0.5, and k = 0.
+// (6×16, 4×3) and block edges, B read in place and packed, with padded
+// strides, beta 0 (C full of NaN, which must not leak), 1 and 0.5, and
+// k = 0.
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
-	// m ≤ directM reads a plain B in place, a larger m packs it.
+	// m ≤ directM reads a plain B in place (and A·Bᵀ takes the dot
+	// kernel up to dotM), a larger m packs it.
 	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20}}
 	if !testing.Short() {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
