@@ -134,6 +134,9 @@ func (b *Builder) Input(name string, shape ...int) *G.Node {
 			return nil
 		}
 	}
+	if !b.fits(name, "input", shape) {
+		return nil
+	}
 	return G.NewTensor(b.s.g, b.s.dtype, len(shape), G.WithShape(shape...), G.WithName(b.Name(name)))
 }
 
@@ -194,6 +197,9 @@ func (b *Builder) tensor(name string, shape tensor.Shape, init Initializer, fanI
 			return nil, errors.Errorf("graph: parameter %q: trainable=%v in the store, the model wants %v", name, p.Trainable, trainable)
 		}
 		return p, nil
+	}
+	if _, ok := elements(shape); !ok {
+		return nil, errors.Wrap(tooLarge(fmt.Sprintf("parameter %q", name), shape), "graph")
 	}
 	t := tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(b.s.dtype))
 	init(b.s.rng, t, fanIn, fanOut)

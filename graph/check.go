@@ -2,11 +2,47 @@ package graph
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
+
+// MaxElements is the most elements one tensor of a graph may hold: an
+// input, parameter, buffer or layer output larger than this, or whose size
+// overflows int, fails the build with the layer and the shape named,
+// before anything is allocated for it. It is the bound graph/op's kernels
+// check on their inputs too (2^31-1: 8 GiB of float32).
+const MaxElements = math.MaxInt32
+
+// elements returns the number of elements of shape, and false when a size
+// is negative or the product exceeds MaxElements (or would overflow).
+func elements(shape []int) (int, bool) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 || d > 0 && n > MaxElements/d {
+			return 0, false
+		}
+		n *= d
+	}
+	return n, true
+}
+
+// tooLarge is the error for a tensor of shape what that elements refuses.
+func tooLarge(what string, shape []int) error {
+	return errors.Errorf("%s of shape %v has more than graph.MaxElements (%d) elements", what, tensor.Shape(shape), MaxElements)
+}
+
+// fits fails the build unless a tensor of the given shape fits
+// MaxElements; what names the tensor in the error.
+func (b *Builder) fits(name, what string, shape []int) bool {
+	if _, ok := elements(shape); !ok {
+		b.Failf(name, "%s", tooLarge(what, shape))
+		return false
+	}
+	return true
+}
 
 // ok reports whether a layer may run: no earlier error and no nil input.
 func (b *Builder) ok(name, typ string, xs ...*G.Node) bool {
@@ -45,6 +81,9 @@ func (b *Builder) rank(name, typ string, x *G.Node, ranks ...int) bool {
 func (b *Builder) done(name, typ string, y *G.Node, err error) *G.Node {
 	if err != nil {
 		b.Fail(errors.Wrapf(err, "graph: %s (%s)", b.Name(name), typ))
+		return nil
+	}
+	if !b.fits(name, typ+": output", y.Shape()) {
 		return nil
 	}
 	b.record(name, typ, y)

@@ -29,6 +29,10 @@ func (b *Builder) Conv2d(name string, x *G.Node, outCh, kernel int, o Conv2dOpts
 		b.Failf(name, "Conv2d: bad settings out=%d kernel=%d %+v", outCh, kernel, o)
 		return nil
 	}
+	if max(kernel, o.Stride, o.Padding, o.Dilation) > MaxElements {
+		b.Failf(name, "Conv2d: kernel %d, stride %d, padding %d or dilation %d above %d", kernel, o.Stride, o.Padding, o.Dilation, MaxElements)
+		return nil
+	}
 	s, d := or(o.Stride, 1), or(o.Dilation, 1)
 	inCh := x.Shape()[1]
 	fanIn, fanOut := inCh*kernel*kernel, outCh*kernel*kernel
@@ -42,6 +46,13 @@ func (b *Builder) Conv2d(name string, x *G.Node, outCh, kernel int, o Conv2dOpts
 		return nil
 	}
 	y, err := op.Conv2d(x, w, bias, op.ConvParams{StrideH: s, StrideW: s, PadH: o.Padding, PadW: o.Padding, DilationH: d, DilationW: d})
+	if err == nil {
+		// The im2col columns of one sample, (C·k·k, OH·OW), are a tensor too.
+		ys := y.Shape()
+		if !b.fits(name, "Conv2d: output", ys) || !b.fits(name, "Conv2d: im2col columns", []int{inCh, kernel, kernel, ys[2], ys[3]}) {
+			return nil
+		}
+	}
 	return b.done(name, "Conv2d", y, err)
 }
 

@@ -45,6 +45,10 @@ func (b *Builder) AdaptiveAvgPool2d(name string, x *G.Node, oh, ow int) *G.Node 
 	if !b.ok(name, "AdaptiveAvgPool2d", x) || !b.rank(name, "AdaptiveAvgPool2d", x, 4) {
 		return nil
 	}
+	// The op lays out its bins at build time: check the size first.
+	if s := x.Shape(); oh > 0 && ow > 0 && !b.fits(name, "AdaptiveAvgPool2d: output", []int{s[0], s[1], oh, ow}) {
+		return nil
+	}
 	y, err := op.AdaptiveAvgPool2d(x, oh, ow)
 	return b.done(name, "AdaptiveAvgPool2d", y, err)
 }

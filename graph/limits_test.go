@@ -1,0 +1,88 @@
+package graph
+
+import (
+	"strings"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+)
+
+// TestSizeLimits builds layers whose tensors would need far more memory
+// than any machine has: each must fail the build with the layer and the
+// shape named, without allocating (an allocation of this size would end
+// the test binary with "fatal error: out of memory").
+func TestSizeLimits(t *testing.T) {
+	cases := []struct {
+		name  string
+		build func(b *Builder, x *G.Node) *G.Node
+		input []int
+		want  []string
+	}{
+		{"conv padding", func(b *Builder, x *G.Node) *G.Node {
+			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 40})
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 1099511627776 or dilation 0 above 2147483647"}},
+		{"conv output", func(b *Builder, x *G.Node) *G.Node {
+			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 20})
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: output of shape (1, 2, 2097154, 2097154)", "MaxElements"}},
+		{"conv settings", func(b *Builder, x *G.Node) *G.Node {
+			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 62})
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 4611686018427387904"}},
+		{"conv columns", func(b *Builder, x *G.Node) *G.Node {
+			return b.Conv2d("conv", x, 1, 101, Conv2dOpts{Padding: 50, NoBias: true})
+		}, []int{1, 3, 4000, 4000}, []string{"graph: conv: Conv2d: im2col columns of shape (3, 101, 101, 4000, 4000)"}},
+		{"linear weight", func(b *Builder, x *G.Node) *G.Node {
+			return b.Scope("classifier").Linear("fc", x, 2000000000, LinearOpts{})
+		}, []int{1, 84}, []string{`parameter "classifier.fc.weight" of shape (2000000000, 84)`}},
+		{"input", func(b *Builder, x *G.Node) *G.Node { return x }, []int{1, 100000000, 28, 28},
+			[]string{"graph: x: input of shape (1, 100000000, 28, 28)"}},
+		{"adaptive pool", func(b *Builder, x *G.Node) *G.Node {
+			return b.AdaptiveAvgPool2d("pool", x, 1<<40, 1)
+		}, []int{1, 1, 4, 4}, []string{"graph: pool: AdaptiveAvgPool2d: output of shape (1, 1, 1099511627776, 1)"}},
+		{"overflowing product", func(b *Builder, x *G.Node) *G.Node {
+			return b.Conv2d("conv", x, 2, 1, Conv2dOpts{Padding: 1<<31 - 1})
+		}, []int{1, 1, 1, 1}, []string{"graph: conv: Conv2d: output of shape (1, 2, 4294967295, 4294967295)"}},
+	}
+	for _, c := range cases {
+		b := NewBuilder(NewParams(), Config{})
+		x := b.Input("x", c.input...)
+		if y := c.build(b, x); y != nil {
+			t.Errorf("%s: built a node of shape %v", c.name, y.Shape())
+		}
+		err := b.Err()
+		if err == nil {
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %q lacks %q", c.name, err, w)
+			}
+		}
+		for _, name := range b.Params().Names() {
+			if p, _ := b.Params().Get(name); p.Size() > 100000 {
+				t.Errorf("%s: parameter %s of %d elements allocated", c.name, name, p.Size())
+			}
+		}
+	}
+}
+
+func TestElements(t *testing.T) {
+	for _, c := range []struct {
+		shape []int
+		n     int
+		ok    bool
+	}{
+		{[]int{}, 1, true},
+		{[]int{2, 3}, 6, true},
+		{[]int{0, 1 << 40}, 0, true},
+		{[]int{MaxElements}, MaxElements, true},
+		{[]int{MaxElements, 1}, MaxElements, true},
+		{[]int{1 << 16, 1 << 15}, 0, false},
+		{[]int{1 << 32, 1 << 32}, 0, false},
+		{[]int{-1}, 0, false},
+	} {
+		if n, ok := elements(c.shape); n != c.n || ok != c.ok {
+			t.Errorf("elements(%v) = %d, %v; want %d, %v", c.shape, n, ok, c.n, c.ok)
+		}
+	}
+}
