@@ -1,6 +1,11 @@
 package data
 
-import "github.com/pkg/errors"
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/pkg/errors"
+)
 
 // Dataset is an indexable set of labelled images, stored as uint8 or float32 CHW.
 type Dataset interface {
@@ -84,4 +89,34 @@ func (s *Set) Check() error {
 		}
 	}
 	return nil
+}
+
+// Check returns an error unless ds can be read: it must not be nil (nor a nil pointer
+// in the interface), its dimensions and number of classes must be positive, and a
+// Dataset with a Check method (a *Set) must pass it. Loaders and the trainer call it
+// where a Dataset enters them, so a bad Set is an error there and not a panic later.
+func Check(ds Dataset) error {
+	if ds == nil {
+		return errors.New("data: nil Dataset")
+	}
+	if v := reflect.ValueOf(ds); v.Kind() == reflect.Pointer && v.IsNil() {
+		return errors.Errorf("data: nil %T", ds)
+	}
+	if c, ok := ds.(interface{ Check() error }); ok {
+		return c.Check()
+	}
+	c, h, w := ds.Dims()
+	if c <= 0 || h <= 0 || w <= 0 || ds.NumClasses() <= 0 || ds.Len() < 0 {
+		return errors.Errorf("data: %s: %d examples of %dx%dx%d in %d classes, want positive dimensions and classes",
+			datasetName(ds), ds.Len(), c, h, w, ds.NumClasses())
+	}
+	return nil
+}
+
+// datasetName names ds in errors: a Set's Name, else its type.
+func datasetName(ds Dataset) string {
+	if s, ok := ds.(*Set); ok && s.Name != "" {
+		return s.Name
+	}
+	return fmt.Sprintf("%T", ds)
 }

@@ -25,9 +25,27 @@ func FashionMNIST(dir string, train bool) (*Set, error) {
 	if dir == "" {
 		dir = FashionMNISTDebianDir
 	}
-	prefix, name := "t10k", "fashion-mnist-test"
+	return idxDir(dir, train, "fashion-mnist", FashionMNISTClasses)
+}
+
+// MNIST reads the MNIST training (60000) or test (10000) set from dir, which holds the
+// four files of the original distribution, raw or gzipped, named as for FashionMNIST.
+// (Package data/mnist embeds a copy.)
+func MNIST(dir string, train bool) (*Set, error) {
+	if dir == "" {
+		return nil, errors.New("data: MNIST: no folder given (package data/mnist embeds the data set)")
+	}
+	return idxDir(dir, train, "mnist", MNISTClasses)
+}
+
+// MNISTClasses names the ten MNIST classes (index = label).
+var MNISTClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+
+// idxDir reads the training or test split of an MNIST-layout data set from dir.
+func idxDir(dir string, train bool, name string, classes []string) (*Set, error) {
+	prefix, split := "t10k", "-test"
 	if train {
-		prefix, name = "train", "fashion-mnist-train"
+		prefix, split = "train", "-train"
 	}
 	images, err := findFile(dir, prefix+"-images-idx3-ubyte", prefix+"-images-idx3-ubyte.gz")
 	if err != nil {
@@ -37,11 +55,11 @@ func FashionMNIST(dir string, train bool) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := LoadIDX(images, labels, 10, name)
+	s, err := LoadIDX(images, labels, len(classes), name+split)
 	if err != nil {
 		return nil, err
 	}
-	s.ClassNames = FashionMNISTClasses
+	s.ClassNames = classes
 	return s, nil
 }
 

@@ -19,29 +19,76 @@ const maxImagePixels = 1 << 26
 
 // ImageFolder reads root/<class>/*.png|*.jpg|*.jpeg (extensions in any case) into an
 // RGB Set (C = 3) of size x size images. Classes are the sub-directories of root sorted
-// by name (hidden ones, starting with ".", are skipped) and are recorded in ClassNames;
-// other files are ignored. Images are resized with bilinear interpolation on pixel
-// centres (no anti-aliasing, like PIL's BILINEAR when enlarging); gray images are
-// replicated into three channels and transparent pixels are composed over black.
+// by name (FolderClasses) and are recorded in ClassNames; other files are ignored.
+// Images are resized with bilinear interpolation on pixel centres (no anti-aliasing,
+// like PIL's BILINEAR when enlarging); gray images are replicated into three channels
+// and transparent pixels are composed over black.
 func ImageFolder(root string, size int) (*Set, error) {
-	if size <= 0 || size > 4096 {
-		return nil, errors.Errorf("data: image folder %s: size %d, want 1 to 4096", root, size)
+	if err := checkSize(root, size); err != nil {
+		return nil, err
 	}
+	classes, err := FolderClasses(root)
+	if err != nil {
+		return nil, err
+	}
+	return ImageFolderClasses(root, size, classes)
+}
+
+// FolderClasses returns the class directories of an image folder: the sub-directories
+// of root, sorted by name, hidden ones (starting with ".") skipped. It reads no image.
+func FolderClasses(root string) ([]string, error) {
 	entries, err := os.ReadDir(root)
 	if err != nil {
 		return nil, errors.Wrap(err, "data: image folder")
 	}
-	s := &Set{Name: filepath.Base(root), C: 3, H: size, W: size}
+	var classes []string
 	for _, e := range entries {
 		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			s.ClassNames = append(s.ClassNames, e.Name())
+			classes = append(classes, e.Name())
 		}
 	}
-	s.Classes = len(s.ClassNames)
-	if s.Classes == 0 || s.Classes > 256 {
-		return nil, errors.Errorf("data: image folder %s: %d class directories, want 1 to 256", root, s.Classes)
+	if len(classes) == 0 || len(classes) > 256 {
+		return nil, errors.Errorf("data: image folder %s: %d class directories, want 1 to 256", root, len(classes))
 	}
-	for label, class := range s.ClassNames {
+	return classes, nil
+}
+
+// ImageFolderClasses reads root as ImageFolder does, but labels the images of class
+// directory d with the index of d in classes (the training set's ClassNames), so that
+// a validation folder lacking some classes keeps the training labels. A class
+// directory of root that is not in classes is an error naming it, returned before any
+// image is read; classes without a directory simply have no images.
+func ImageFolderClasses(root string, size int, classes []string) (*Set, error) {
+	if err := checkSize(root, size); err != nil {
+		return nil, err
+	}
+	if len(classes) == 0 || len(classes) > 256 {
+		return nil, errors.Errorf("data: image folder %s: %d classes, want 1 to 256", root, len(classes))
+	}
+	dirs, err := FolderClasses(root)
+	if err != nil {
+		return nil, err
+	}
+	label := make(map[string]int, len(classes))
+	for i, c := range classes {
+		label[c] = i
+	}
+	if len(label) != len(classes) {
+		return nil, errors.Errorf("data: image folder %s: class names %q repeat a name", root, classes)
+	}
+	var unknown []string
+	for _, d := range dirs {
+		if _, ok := label[d]; !ok {
+			unknown = append(unknown, d)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, errors.Errorf("data: image folder %s: class directories %q are not among the %d classes %q",
+			root, unknown, len(classes), classes)
+	}
+	s := &Set{Name: filepath.Base(root), C: 3, H: size, W: size, Classes: len(classes),
+		ClassNames: append([]string(nil), classes...)}
+	for _, class := range dirs {
 		files, err := imageFiles(filepath.Join(root, class))
 		if err != nil {
 			return nil, err
@@ -52,10 +99,20 @@ func ImageFolder(root string, size int) (*Set, error) {
 				return nil, err
 			}
 			s.Images = resizeRGB(s.Images, img, size)
-			s.Labels = append(s.Labels, uint8(label))
+			s.Labels = append(s.Labels, uint8(label[class]))
 		}
 	}
 	return s, nil
+}
+
+// MaxFolderSize is the largest image size ImageFolder resizes to.
+const MaxFolderSize = 4096
+
+func checkSize(root string, size int) error {
+	if size <= 0 || size > MaxFolderSize {
+		return errors.Errorf("data: image folder %s: size %d, want 1 to %d", root, size, MaxFolderSize)
+	}
+	return nil
 }
 
 // imageFiles lists the images of one class directory, sorted by name; a class without

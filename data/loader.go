@@ -43,12 +43,16 @@ type Batch struct {
 	X      []float32 // BatchSize*C*H*W, NCHW; padding examples are zero
 	Labels []int     // len BatchSize, padding labels are 0
 	N      int       // real examples; < BatchSize only for the last batch under PadLast
+	err    error     // a label outside [0, NumClasses) met while building the batch
 }
 
 // Loader cuts a Dataset into batches, epoch after epoch. It is not safe for concurrent
 // use by several goroutines.
 type Loader struct {
 	ds        Dataset
+	name      string // the dataset's name in errors
+	classes   int
+	err       error // sticky: the first bad label met
 	cfg       LoaderConfig
 	c, h, w   int
 	size      int // c*h*w
@@ -65,17 +69,14 @@ type Loader struct {
 	free      chan *Batch // Workers > 0: buffers no one is using
 }
 
-// NewLoader returns a Loader over ds, checking cfg: BatchSize and Workers must not be
+// NewLoader returns a Loader over ds, checking ds (Check) and cfg: BatchSize and Workers must not be
 // negative, Rand must be set for Shuffle and Augment, Mean and Std must have one entry
 // per channel, Std entries must be positive, transforms must be valid.
 func NewLoader(ds Dataset, cfg LoaderConfig) (*Loader, error) {
-	if ds == nil {
-		return nil, errors.New("data: NewLoader: nil Dataset")
+	if err := Check(ds); err != nil {
+		return nil, err
 	}
 	c, h, w := ds.Dims()
-	if c <= 0 || h <= 0 || w <= 0 {
-		return nil, errors.Errorf("data: NewLoader: dataset dimensions %dx%dx%d", c, h, w)
-	}
 	switch {
 	case cfg.BatchSize < 0:
 		return nil, errors.Errorf("data: NewLoader: negative BatchSize %d", cfg.BatchSize)
@@ -90,7 +91,7 @@ func NewLoader(ds Dataset, cfg LoaderConfig) (*Loader, error) {
 	case cfg.Std != nil && len(cfg.Std) != c:
 		return nil, errors.Errorf("data: NewLoader: %d Std values for %d channels", len(cfg.Std), c)
 	}
-	l := &Loader{ds: ds, cfg: cfg, c: c, h: h, w: w, size: c * h * w, n: ds.Len(), bs: cfg.BatchSize}
+	l := &Loader{ds: ds, name: datasetName(ds), classes: ds.NumClasses(), cfg: cfg, c: c, h: h, w: w, size: c * h * w, n: ds.Len(), bs: cfg.BatchSize}
 	if l.bs == 0 {
 		l.bs = 64
 	}
@@ -158,23 +159,34 @@ func (l *Loader) Epoch() {
 }
 
 // Next returns the next batch of the epoch, or false at the end of the epoch (until
-// Epoch is called). The returned Batch, its X and Labels are reused: they are valid
-// only until the next call to Next.
+// Epoch is called) or when an example has a label outside [0, NumClasses): Err then
+// names it, and every later Next returns false. The returned Batch, its X and Labels
+// are reused: they are valid only until the next call to Next.
 func (l *Loader) Next() (*Batch, bool) {
 	if !l.started {
 		l.Epoch()
 	}
-	if l.next >= l.nb {
+	if l.next >= l.nb || l.err != nil {
 		return nil, false
 	}
 	b := l.next
 	l.next++
+	batch := l.batch
 	if l.cfg.Workers == 0 {
-		l.build(b, l.batch, l.rng)
-		return l.batch, true
+		l.build(b, batch, l.rng)
+	} else {
+		batch = l.nextPrefetched(b)
 	}
-	return l.nextPrefetched(b), true
+	if batch.err != nil {
+		l.err = batch.err
+		return nil, false
+	}
+	return batch, true
 }
+
+// Err is the error that ended the batches early: an example whose label is outside
+// [0, NumClasses), named by dataset and index. It is nil at the normal end of an epoch.
+func (l *Loader) Err() error { return l.err }
 
 // Close stops the prefetch goroutines of an unfinished epoch; they stop by themselves
 // at the end of each epoch. The Loader stays usable: Next resumes where it was.
@@ -193,9 +205,15 @@ func (l *Loader) build(b int, out *Batch, rng *rand.Rand) {
 		rng.Seed(l.seeds[b])
 	}
 	hw := l.h * l.w
+	out.err = nil
 	for k := 0; k < out.N; k++ {
 		x := out.X[k*l.size : (k+1)*l.size]
-		out.Labels[k] = l.ds.Item(l.order[start+k], x)
+		i := l.order[start+k]
+		out.Labels[k] = l.ds.Item(i, x)
+		if y := out.Labels[k]; y < 0 || y >= l.classes {
+			out.err = errors.Errorf("data: %s: example %d has label %d, want 0 to %d", l.name, i, y, l.classes-1)
+			return
+		}
 		for _, t := range l.cfg.Augment {
 			t.Apply(rng, x, l.c, l.h, l.w)
 		}

@@ -26,8 +26,8 @@ var (
 )
 
 // Mean and Std are the per-channel mean and standard deviation of the MNIST training
-// pixels scaled to [0,1], for data.LoaderConfig.
-var Mean, Std = []float32{0.1307}, []float32{0.3081}
+// pixels scaled to [0,1], for data.LoaderConfig: data.MNISTInfo's.
+var Mean, Std = data.MNISTInfo.Mean, data.MNISTInfo.Std
 
 // Train decodes the 60000 training examples. Each call decodes the embedded files anew
 // (a fraction of a second) and returns a Set the caller owns.
@@ -46,6 +46,6 @@ func decode(images, labels []byte, imagesName, labelsName, setName string) (*dat
 	if err != nil {
 		return nil, err
 	}
-	s.ClassNames = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
+	s.ClassNames = data.MNISTClasses
 	return s, nil
 }
