@@ -30,7 +30,9 @@ var (
 )
 
 // Infos lists the known data sets.
-func Infos() []Info { return []Info{MNISTInfo, FashionMNISTInfo, CIFAR10Info, CIFAR100Info, FolderInfo} }
+func Infos() []Info {
+	return []Info{MNISTInfo, FashionMNISTInfo, CIFAR10Info, CIFAR100Info, FolderInfo}
+}
 
 // Names is the comma-separated list of the known data sets' names.
 func Names() string {
