@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
 
@@ -31,8 +32,31 @@ type moments[T float] struct {
 	t    int
 }
 
+// Validate returns an error naming the first field out of range: Beta1 and
+// Beta2 must be in [0, 1), Eps and WeightDecay finite and >= 0 (torch's
+// checks). Step calls it, and train.New.
+func (o *Adam) Validate() error {
+	switch {
+	case !(o.Beta1 >= 0 && o.Beta1 < 1):
+		return errors.Errorf("train: Adam: Beta1 %v, want 0 <= Beta1 < 1", o.Beta1)
+	case !(o.Beta2 >= 0 && o.Beta2 < 1):
+		return errors.Errorf("train: Adam: Beta2 %v, want 0 <= Beta2 < 1", o.Beta2)
+	case !nonNegative(o.Eps):
+		return errors.Errorf("train: Adam: Eps %v, want a finite value >= 0", o.Eps)
+	case !nonNegative(o.WeightDecay):
+		return errors.Errorf("train: Adam: WeightDecay %v, want a finite value >= 0", o.WeightDecay)
+	}
+	return nil
+}
+
+// nonNegative reports whether v is finite and >= 0.
+func nonNegative(v float64) bool { return v >= 0 && !math.IsInf(v, 1) }
+
 // Step applies one Adam update at learning rate lr.
 func (o *Adam) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if o.state == nil {
 		o.state = map[string]any{}
 	}

@@ -40,6 +40,9 @@ func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
 	for {
 		b, ok := ld.Next()
 		if !ok {
+			if err := ld.Err(); err != nil {
+				return 0, 0, errors.Wrap(err, "train: evaluating")
+			}
 			break
 		}
 		l, hits, err := n.run(b, nil, 0)

@@ -2,6 +2,7 @@ package train
 
 import (
 	"github.com/convzoo/convzoo/graph"
+	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
 
@@ -11,8 +12,8 @@ import (
 // g + m·buf with Nesterov. WeightDecay adds WeightDecay·w to the gradient
 // (L2). The velocity is kept per parameter name, created at first use.
 type SGD struct {
-	Momentum    float64 // 0 means none
-	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 to matter
+	Momentum    float64 // 0 means none; below 1
+	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 (an error otherwise, as in torch)
 	WeightDecay float64 // L2 coefficient added to the gradient; 0 means none
 
 	state map[string]any
@@ -20,8 +21,27 @@ type SGD struct {
 
 type velocity[T float] struct{ buf []T }
 
+// Validate returns an error naming the first field out of range: Momentum
+// must be in [0, 1) (a velocity that never decays diverges), WeightDecay
+// finite and >= 0, and Nesterov needs a momentum. Step calls it, and
+// train.New.
+func (o *SGD) Validate() error {
+	switch {
+	case !(o.Momentum >= 0 && o.Momentum < 1):
+		return errors.Errorf("train: SGD: Momentum %v, want 0 <= Momentum < 1", o.Momentum)
+	case !nonNegative(o.WeightDecay):
+		return errors.Errorf("train: SGD: WeightDecay %v, want a finite value >= 0", o.WeightDecay)
+	case o.Nesterov && o.Momentum == 0:
+		return errors.New("train: SGD: Nesterov needs a Momentum > 0")
+	}
+	return nil
+}
+
 // Step applies one SGD update at learning rate lr.
 func (o *SGD) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
 	if o.state == nil {
 		o.state = map[string]any{}
 	}

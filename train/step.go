@@ -117,12 +117,15 @@ func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, corre
 	switch x := n.xT.Data().(type) {
 	case []float32:
 		copy(x, b.X)
-		fillLabels(n.yT.Data().([]float32), b)
+		err = fillLabels(n.yT.Data().([]float32), b, n.classes)
 	case []float64:
 		for i, v := range b.X {
 			x[i] = float64(v)
 		}
-		fillLabels(n.yT.Data().([]float64), b)
+		err = fillLabels(n.yT.Data().([]float64), b, n.classes)
+	}
+	if err != nil {
+		return 0, 0, err
 	}
 	if err := G.Let(n.x, n.xT); err != nil {
 		return 0, 0, errors.Wrap(err, "train: setting the input")
@@ -152,13 +155,23 @@ func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, corre
 	return loss, correct, opt.Step(n.params, n.gradT, lr)
 }
 
-func fillLabels[T float](y []T, b *data.Batch) {
+// fillLabels writes the labels of b's real rows into y, and -1 (which the
+// loss ignores) into its padding rows. Only padding may be ignored: a real
+// row's label outside [0, classes) is an error.
+func fillLabels[T float](y []T, b *data.Batch, classes int) error {
+	if b.N < 0 || b.N > len(y) || b.N > len(b.Labels) {
+		return errors.Errorf("train: batch of %d rows with %d labels, the graph takes %d", b.N, len(b.Labels), len(y))
+	}
 	for i := range y {
 		y[i] = -1
 		if i < b.N {
+			if l := b.Labels[i]; l < 0 || l >= classes {
+				return errors.Errorf("train: row %d of the batch has label %d, want 0 to %d", i, l, classes-1)
+			}
 			y[i] = T(b.Labels[i])
 		}
 	}
+	return nil
 }
 
 // scalar reads a float scalar value.

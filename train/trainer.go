@@ -89,6 +89,11 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	if cfg.Optimizer == nil {
 		cfg.Optimizer = &Adam{}
 	}
+	if v, ok := cfg.Optimizer.(interface{ Validate() error }); ok {
+		if err := v.Validate(); err != nil {
+			return nil, errors.Wrap(err, "train: New")
+		}
+	}
 	if cfg.Dtype == (tensor.Dtype{}) {
 		cfg.Dtype = tensor.Float32
 	}
@@ -135,8 +140,8 @@ func (t *Trainer) Params() *graph.Params { return t.ps }
 // check makes sure ds fits the model's input, fixing the input from the
 // first data set when Config.Input is nil.
 func (t *Trainer) check(what string, ds data.Dataset) error {
-	if ds == nil {
-		return errors.Errorf("train: nil %s", what)
+	if err := data.Check(ds); err != nil {
+		return errors.Wrapf(err, "train: %s", what)
 	}
 	c, h, w := ds.Dims()
 	if !t.haveInput {
@@ -245,6 +250,9 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
+			if err := ld.Err(); err != nil {
+				return es, errors.Wrapf(err, "train: epoch %d", st.Epoch)
+			}
 			break
 		}
 		lr := t.sched.LR(st.Epoch-1, st.Step)
