@@ -57,9 +57,6 @@ second from the median step and the process's peak resident memory.`,
 			if err != nil {
 				return err
 			}
-			if steps < 1 {
-				return errors.Errorf("--steps must be at least 1, got %d", steps)
-			}
 			if ib == 0 {
 				ib = m.batch
 			}
@@ -101,8 +98,9 @@ second from the median step and the process's peak resident memory.`,
 		},
 	}
 	m.register(cmd, 64)
-	cmd.Flags().IntVar(&steps, "steps", 20, "measured steps")
-	cmd.Flags().IntVar(&ib, "infer-batch", 0, "inference batch size (0: --batch)")
+	steps = 20
+	cmd.Flags().Var(intIn(&steps, 1, 1_000_000), "steps", "measured steps")
+	cmd.Flags().Var(intIn(&ib, 0, maxBatch), "infer-batch", "inference batch size (0: --batch)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().BoolVar(&inf, "inference-only", false, "skip the training measurement")
 	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")

@@ -1,64 +1,97 @@
 package main
 
 import (
+	"path/filepath"
+
 	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/data/mnist"
+	"github.com/convzoo/convzoo/zoo"
 	"github.com/pkg/errors"
 )
 
 // datasetNames are the values --dataset takes.
-const datasetNames = "mnist, fashion-mnist, cifar10, cifar100, folder"
+var datasetNames = data.Names()
 
-// loadDataset returns the training and test sets of a named dataset, with
-// its normalisation. dir is --data ("" for the defaults).
-func loadDataset(name, dir string) (train, test *data.Set, mean, std []float32, err error) {
-	switch name {
-	case "mnist":
-		if dir != "" {
-			train, test, err = idxPair(dir)
-		} else {
-			if train, err = mnist.Train(); err == nil {
-				test, err = mnist.Test()
-			}
-		}
-		return train, test, mnist.Mean, mnist.Std, err
-	case "fashion-mnist", "fashion":
-		if dir == "" {
-			dir = data.FashionMNISTDebianDir
-		}
-		if train, err = data.FashionMNIST(dir, true); err == nil {
-			test, err = data.FashionMNIST(dir, false)
-		}
-		return train, test, []float32{0.2860}, []float32{0.3530}, err
-	case "cifar10", "cifar100":
-		if dir == "" {
-			return nil, nil, nil, nil, errors.Errorf("--dataset %s needs --data DIR (the folder of the binary version's .bin files)", name)
-		}
-		load := data.CIFAR10
-		if name == "cifar100" {
-			load = data.CIFAR100
-		}
-		if train, err = load(dir, true); err == nil {
-			test, err = load(dir, false)
-		}
-		return train, test, []float32{0.4914, 0.4822, 0.4465}, []float32{0.2470, 0.2435, 0.2616}, err
-	case "folder":
-		if dir == "" {
-			return nil, nil, nil, nil, errors.New("--dataset folder needs --data DIR with DIR/train/<class>/*.png|jpg and DIR/val/<class>/...")
-		}
-		if train, err = data.ImageFolder(dir+"/train", 224); err == nil {
-			test, err = data.ImageFolder(dir+"/val", 224)
-		}
-		return train, test, []float32{0.485, 0.456, 0.406}, []float32{0.229, 0.224, 0.225}, err
+// loadDataset returns the training and test sets of a named data set, with its
+// normalisation. dir is --data ("" for the defaults); size is --size: the size image
+// folders are resized to (0: the model's input size), which must be the images' own
+// size for the other data sets. An image folder's validation set is read first, so a
+// class the training set lacks is reported before the training images are decoded.
+func loadDataset(name, dir string, size int, spec zoo.Spec) (train, test *data.Set, mean, std []float32, err error) {
+	info, load, err := source(name, dir, size, spec)
+	if err != nil {
+		return nil, nil, nil, nil, err
 	}
-	return nil, nil, nil, nil, errors.Errorf("unknown dataset %q (known: %s)", name, datasetNames)
+	if test, err = load(false); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if train, err = load(true); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return train, test, info.Mean, info.Std, nil
 }
 
-// idxPair reads MNIST-format IDX files from dir.
-func idxPair(dir string) (train, test *data.Set, err error) {
-	if train, err = data.LoadIDX(dir+"/train-images-idx3-ubyte.gz", dir+"/train-labels-idx1-ubyte.gz", 10, "mnist-train"); err != nil {
-		return nil, nil, err
+// loadTestSet returns only the test set of a named data set, as loadDataset.
+func loadTestSet(name, dir string, size int, spec zoo.Spec) (test *data.Set, mean, std []float32, err error) {
+	info, load, err := source(name, dir, size, spec)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	test, err = data.LoadIDX(dir+"/t10k-images-idx3-ubyte.gz", dir+"/t10k-labels-idx1-ubyte.gz", 10, "mnist-test")
-	return train, test, err
+	test, err = load(false)
+	return test, info.Mean, info.Std, err
+}
+
+// source checks --dataset, --data and --size and returns the data set's Info and a
+// function reading its training or test split.
+func source(name, dir string, size int, spec zoo.Spec) (data.Info, func(train bool) (*data.Set, error), error) {
+	info, err := data.Lookup(name)
+	if err != nil {
+		return info, nil, err
+	}
+	if info.Size != 0 && size != 0 && size != info.Size {
+		return info, nil, errors.Errorf("--size %d: %s images are %dx%d (only image folders are resized)", size, info.Name, info.Size, info.Size)
+	}
+	switch info.Name {
+	case data.MNISTInfo.Name:
+		if dir == "" {
+			return info, func(train bool) (*data.Set, error) {
+				if train {
+					return mnist.Train()
+				}
+				return mnist.Test()
+			}, nil
+		}
+		return info, func(train bool) (*data.Set, error) { return data.MNIST(dir, train) }, nil
+	case data.FashionMNISTInfo.Name:
+		return info, func(train bool) (*data.Set, error) { return data.FashionMNIST(dir, train) }, nil
+	case data.CIFAR10Info.Name, data.CIFAR100Info.Name:
+		if dir == "" {
+			return info, nil, errors.Errorf("--dataset %s needs --data DIR (the folder of the binary version's .bin files)", info.Name)
+		}
+		load := data.CIFAR10
+		if info.Name == data.CIFAR100Info.Name {
+			load = data.CIFAR100
+		}
+		return info, func(train bool) (*data.Set, error) { return load(dir, train) }, nil
+	case data.FolderInfo.Name:
+		if dir == "" {
+			return info, nil, errors.New("--dataset folder needs --data DIR with DIR/train/<class>/*.png|jpg and DIR/val/<class>/...")
+		}
+		if size == 0 {
+			size = spec.Input[1]
+		}
+		// The labels are the training classes' indices, for the validation set too.
+		classes, err := data.FolderClasses(filepath.Join(dir, "train"))
+		if err != nil {
+			return info, nil, errors.WithMessage(err, "--dataset folder: the classes are DIR/train's sub-folders")
+		}
+		return info, func(train bool) (*data.Set, error) {
+			sub := "val"
+			if train {
+				sub = "train"
+			}
+			return data.ImageFolderClasses(filepath.Join(dir, sub), size, classes)
+		}, nil
+	}
+	return info, nil, errors.Errorf("dataset %q has no reader here", info.Name)
 }

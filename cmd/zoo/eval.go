@@ -27,7 +27,7 @@ func evalCmd() *cobra.Command {
 			if weights == "" {
 				return errors.New("--weights FILE is required")
 			}
-			_, testSet, mean, std, err := loadDataset(dataset, dir)
+			testSet, mean, std, err := loadTestSet(dataset, dir, m.size, spec)
 			if err != nil {
 				return err
 			}
@@ -57,6 +57,6 @@ func evalCmd() *cobra.Command {
 	m.register(cmd, 1000)
 	cmd.Flags().StringVar(&weights, "weights", "", "weights file (.safetensors)")
 	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "dataset: "+datasetNames)
-	cmd.Flags().StringVar(&dir, "data", "", "dataset folder (mnist: embedded copy when empty)")
+	cmd.Flags().StringVar(&dir, "data", "", "dataset folder (mnist: embedded copy when empty); only the test split is read")
 	return cmd
 }

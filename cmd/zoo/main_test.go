@@ -34,17 +34,17 @@ func TestBadInputsAreRejectedBeforeWork(t *testing.T) {
 	}{
 		{[]string{"train", "lenet6"}, []string{`unknown model "lenet6"`, "lenet", "resnet50", "googlenet"}},
 		{[]string{"summary", "resnet"}, []string{`unknown model "resnet"`, "resnet18"}},
-		{[]string{"train", "lenet", "--batch", "0"}, []string{"--batch must be positive, got 0"}},
+		{[]string{"train", "lenet", "--batch", "0"}, []string{`invalid argument "0" for "--batch" flag: want a whole number from 1 to 65536`}},
 		{[]string{"train", "lenet", "--epochs", "-1"}, []string{"--epochs must be at least 1, got -1"}},
 		{[]string{"train", "lenet", "--out", filepath.Join(readonly, "sub")}, []string{"--out", "not writable"}},
 		{[]string{"train", "lenet", "--optimizer", "rmsprop", "--out", dir}, []string{`unknown optimizer "rmsprop"`}},
 		{[]string{"train", "lenet", "--dataset", "imagenet", "--out", dir}, []string{`unknown dataset "imagenet"`}},
 		{[]string{"train", "lenet", "--dataset", "mnist", "--data", filepath.Join(dir, "nowhere"), "--out", dir},
-			[]string{filepath.Join(dir, "nowhere", "train-images-idx3-ubyte.gz")}},
+			[]string{filepath.Join(dir, "nowhere", "t10k-images-idx3-ubyte.gz")}},
 		{[]string{"train", "resnet20", "--dataset", "cifar10", "--data", filepath.Join(dir, "nocifar"), "--out", dir},
 			[]string{filepath.Join(dir, "nocifar")}},
 		{[]string{"eval", "lenet"}, []string{"--weights FILE is required"}},
-		{[]string{"bench", "lenet", "--steps", "0"}, []string{"--steps must be at least 1"}},
+		{[]string{"bench", "lenet", "--steps", "0"}, []string{`invalid argument "0" for "--steps" flag: want a whole number from 1`}},
 	}
 	for _, c := range cases {
 		_, err := runZoo(c.args...)

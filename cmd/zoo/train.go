@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,12 +72,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
 	}
-	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
+	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay, cmd.Flags().Changed("momentum"))
 	if err != nil {
 		return err
 	}
 	if f.schedule == "" {
-		f.schedule = spec.Schedule
+		f.schedule = cmp.Or(spec.Schedule, "constant")
 	}
 	sched, err := schedule(f.schedule)
 	if err != nil {
@@ -87,7 +89,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if err := writable(f.out); err != nil {
 		return err
 	}
-	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir)
+	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir, f.m.size, spec)
 	if err != nil {
 		return err
 	}
@@ -100,9 +102,6 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	}
 	if cfg.Classes == 0 {
 		cfg.Classes = trainSet.NumClasses()
-	}
-	if f.m.size != 0 && (f.m.size != h || f.m.size != w) {
-		return errors.Errorf("--size %d does not match the dataset's %dx%d images", f.m.size, h, w)
 	}
 	ps := graph.NewParams()
 	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.dataset}
@@ -132,16 +131,30 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	return nil
 }
 
-func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
+// optimizer returns the named optimizer; momentumSet says --momentum was
+// given, which only SGD takes.
+func optimizer(name string, momentum, wd float64, momentumSet bool) (train.Optimizer, error) {
+	if !(wd >= 0) || math.IsInf(wd, 1) {
+		return nil, errors.Errorf("--weight-decay %g: want a finite value >= 0", wd)
+	}
+	var opt train.Optimizer
 	switch strings.ToLower(name) {
 	case "adam":
-		return &train.Adam{WeightDecay: wd}, nil
+		opt = &train.Adam{WeightDecay: wd}
 	case "adamw":
-		return &train.Adam{WeightDecay: wd, Decoupled: true}, nil
+		opt = &train.Adam{WeightDecay: wd, Decoupled: true}
 	case "sgd":
+		if !(momentum >= 0 && momentum < 1) {
+			return nil, errors.Errorf("--momentum %g: want a value from 0 to below 1", momentum)
+		}
 		return &train.SGD{Momentum: momentum, WeightDecay: wd}, nil
+	default:
+		return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
 	}
-	return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
+	if momentumSet {
+		return nil, errors.Errorf("--momentum applies to --optimizer sgd only, not %s", name)
+	}
+	return opt, nil
 }
 
 func schedule(name string) (train.Schedule, error) {
