@@ -111,16 +111,7 @@ func TestBadInputsNameLayerAndShapes(t *testing.T) {
 	for _, c := range cases {
 		b := NewBuilder(NewParams(), Config{})
 		c.build(b)
-		err := b.Err()
-		if err == nil {
-			t.Errorf("%s: no error", c.name)
-			continue
-		}
-		for _, w := range c.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q lacks %q", c.name, err, w)
-			}
-		}
+		wantErr(t, c.name, b.Err(), c.want)
 	}
 }
 

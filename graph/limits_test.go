@@ -48,16 +48,7 @@ func TestSizeLimits(t *testing.T) {
 		if y := c.build(b, x); y != nil {
 			t.Errorf("%s: built a node of shape %v", c.name, y.Shape())
 		}
-		err := b.Err()
-		if err == nil {
-			t.Errorf("%s: no error", c.name)
-			continue
-		}
-		for _, w := range c.want {
-			if !strings.Contains(err.Error(), w) {
-				t.Errorf("%s: error %q lacks %q", c.name, err, w)
-			}
-		}
+		wantErr(t, c.name, b.Err(), c.want)
 		for _, name := range b.Params().Names() {
 			if p, _ := b.Params().Get(name); p.Size() > 100000 {
 				t.Errorf("%s: parameter %s of %d elements allocated", c.name, name, p.Size())
@@ -83,6 +74,21 @@ func TestElements(t *testing.T) {
 	} {
 		if n, ok := elements(c.shape); n != c.n || ok != c.ok {
 			t.Errorf("elements(%v) = %d, %v; want %d, %v", c.shape, n, ok, c.n, c.ok)
+		}
+	}
+}
+
+// wantErr fails the test unless err is an error whose text holds every
+// string of want.
+func wantErr(t *testing.T, name string, err error, want []string) {
+	t.Helper()
+	if err == nil {
+		t.Errorf("%s: no error", name)
+		return
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("%s: error %q lacks %q", name, err, w)
 		}
 	}
 }
