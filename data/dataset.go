@@ -99,8 +99,11 @@ func Check(ds Dataset) error {
 	if ds == nil {
 		return errors.New("data: nil Dataset")
 	}
-	if v := reflect.ValueOf(ds); v.Kind() == reflect.Pointer && v.IsNil() {
-		return errors.Errorf("data: nil %T", ds)
+	switch v := reflect.ValueOf(ds); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		if v.IsNil() {
+			return errors.Errorf("data: nil %T", ds)
+		}
 	}
 	if c, ok := ds.(interface{ Check() error }); ok {
 		return c.Check()
