@@ -235,6 +235,9 @@ func (ps *Params) Save(path string, meta map[string]string) error {
 // offending key, and then nothing is changed. It returns the file's
 // metadata.
 func (ps *Params) Load(path string) (map[string]string, error) {
+	if ps == nil {
+		return nil, errNilParams
+	}
 	ts, meta, err := ReadSafetensorsFile(path)
 	if err != nil {
 		return nil, err
