@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"os"
 	"sort"
 
 	"github.com/convzoo/convzoo/internal/safefile"
@@ -186,9 +185,10 @@ func (e stEntry) decode(b []byte) *tensor.Dense {
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
 }
 
-// ReadSafetensorsFile reads a safetensors file.
+// ReadSafetensorsFile reads a safetensors file. A FIFO, device or folder
+// is refused (safefile.OpenRegular), so that a FIFO never blocks.
 func ReadSafetensorsFile(path string) (map[string]*tensor.Dense, map[string]string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path)
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "graph")
 	}

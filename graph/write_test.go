@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"gorgonia.org/tensor"
 )
@@ -49,5 +50,23 @@ func TestWriteSafetensorsFileSafe(t *testing.T) {
 	}
 	if fi, _ := os.Lstat(fifo); fi.Mode()&os.ModeNamedPipe == 0 {
 		t.Errorf("the FIFO was replaced by a %v", fi.Mode().Type())
+	}
+}
+
+// A FIFO given as a safetensors file to read is refused, not waited on.
+func TestReadSafetensorsFileRefusesFIFO(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "w.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, _, err := ReadSafetensorsFile(fifo); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "FIFO") {
+			t.Errorf("error %v, want one naming the FIFO", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadSafetensorsFile blocked on a FIFO")
 	}
 }
