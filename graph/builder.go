@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"math/rand"
+	"strings"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -102,11 +103,36 @@ func (b *Builder) Rand() *rand.Rand { return b.s.rng }
 // Err returns the first error met while building.
 func (b *Builder) Err() error { return b.s.err }
 
-// Fail records err (wrapped with the scope's name) unless an error is
-// already recorded. Model code uses it for its own checks.
+// Fail records err unless an error is already recorded. Model code uses
+// it for its own checks. In a scope, err is wrapped with the scope's name
+// ("layer1.0: zoo: ...") unless its text names the scope already (as the
+// errors of Failf and of the layers do), so the scope is never repeated.
 func (b *Builder) Fail(err error) {
-	if b.s.err == nil && err != nil {
-		b.s.err = err
+	if b.s.err != nil || err == nil {
+		return
+	}
+	if b.prefix != "" && !namesScope(err.Error(), b.prefix) {
+		err = errors.Wrap(err, b.prefix)
+	}
+	b.s.err = err
+}
+
+// namesScope reports whether msg contains the name scope on its own or as
+// the start of a longer name (scope.child), not inside another name.
+func namesScope(msg, scope string) bool {
+	isName := func(c byte) bool {
+		return c == '_' || c == '-' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+	}
+	for i := 0; ; {
+		j := strings.Index(msg[i:], scope)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(scope)
+		if (start == 0 || !isName(msg[start-1]) && msg[start-1] != '.') && (end == len(msg) || !isName(msg[end])) {
+			return true
+		}
+		i = start + 1
 	}
 }
 

@@ -30,24 +30,56 @@ type Params struct {
 	byKey map[string]*Param
 }
 
-// NewParams returns an empty store.
+// NewParams returns an empty store. The zero Params is an empty store too.
 func NewParams() *Params { return &Params{byKey: map[string]*Param{}} }
 
-// Add stores t under name. It is an error if name is taken.
+// errNilParams is the error of a method called on a nil *Params.
+var errNilParams = errors.New("graph: nil *Params (make one with graph.NewParams)")
+
+// reservedName is the safetensors header's metadata key, which no tensor
+// may take.
+const reservedName = "__metadata__"
+
+// Add stores t under name. It is an error if name is empty, reserved
+// ("__metadata__", the safetensors metadata key) or taken, or if t is nil
+// or has no dtype or data (a zero tensor.Dense).
 func (ps *Params) Add(name string, t *tensor.Dense, trainable bool) (*Param, error) {
+	if ps == nil {
+		return nil, errNilParams
+	}
 	if name == "" {
 		return nil, errors.New("graph: empty parameter name")
 	}
-	if t == nil {
-		return nil, errors.Errorf("graph: parameter %q: nil tensor", name)
+	if name == reservedName {
+		return nil, errors.Errorf("graph: parameter name %q is reserved by the safetensors format", name)
+	}
+	if err := usable(t); err != nil {
+		return nil, errors.Wrapf(err, "graph: parameter %q", name)
 	}
 	if _, ok := ps.byKey[name]; ok {
 		return nil, errors.Errorf("graph: parameter %q already exists", name)
+	}
+	if ps.byKey == nil {
+		ps.byKey = map[string]*Param{}
 	}
 	p := &Param{Name: name, Value: t, Trainable: trainable}
 	ps.byKey[name] = p
 	ps.order = append(ps.order, name)
 	return p, nil
+}
+
+// usable is an error when t cannot be stored: nil, no dtype (a zero
+// tensor.Dense, whose methods panic) or fewer data than its shape holds.
+func usable(t *tensor.Dense) error {
+	switch {
+	case t == nil:
+		return errors.New("nil tensor")
+	case t.Dtype().Type == nil:
+		return errors.New("tensor has no dtype (a zero tensor.Dense)")
+	case t.DataSize() != t.Shape().TotalSize():
+		return errors.Errorf("tensor of shape %v holds %d values, want %d", t.Shape(), t.DataSize(), t.Shape().TotalSize())
+	}
+	return nil
 }
 
 // Get returns the parameter called name.
@@ -106,6 +138,9 @@ func (ps *Params) Clone() *Params {
 // to graphs stay the same). Keys, shapes and dtypes must match exactly;
 // the error names every offending key.
 func (ps *Params) CopyFrom(src map[string]*tensor.Dense) error {
+	if ps == nil {
+		return errNilParams
+	}
 	if err := ps.check(src); err != nil {
 		return err
 	}
@@ -128,7 +163,9 @@ func (ps *Params) check(src map[string]*tensor.Dense) error {
 			continue
 		}
 		p := ps.byKey[name]
-		if !t.Shape().Eq(p.Value.Shape()) || t.Dtype() != p.Value.Dtype() {
+		if err := usable(t); err != nil {
+			mismatched = append(mismatched, name+": "+err.Error())
+		} else if !t.Shape().Eq(p.Value.Shape()) || t.Dtype() != p.Value.Dtype() {
 			mismatched = append(mismatched, name+": have "+describe(p.Value)+", file has "+describe(t))
 		}
 	}

@@ -6,10 +6,9 @@ import (
 	"encoding/json"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -186,9 +185,10 @@ func (e stEntry) decode(b []byte) *tensor.Dense {
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
 }
 
-// ReadSafetensorsFile reads a safetensors file.
+// ReadSafetensorsFile reads a safetensors file. A FIFO, device or folder
+// is refused (safefile.OpenRegular), so that a FIFO never blocks.
 func ReadSafetensorsFile(path string) (map[string]*tensor.Dense, map[string]string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path)
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "graph")
 	}
@@ -196,39 +196,23 @@ func ReadSafetensorsFile(path string) (map[string]*tensor.Dense, map[string]stri
 	return ReadSafetensors(bufio.NewReaderSize(f, 1<<20), path)
 }
 
-// WriteSafetensorsFile writes a safetensors file atomically.
+// WriteSafetensorsFile writes a safetensors file atomically with
+// safefile.Write: the old file is intact on any error, a device or other
+// non-regular path is refused, and a symbolic link keeps pointing at the
+// rewritten file.
 func WriteSafetensorsFile(path string, ts map[string]*tensor.Dense, meta map[string]string) error {
-	return WriteFileAtomic(path, func(w io.Writer) error { return WriteSafetensors(w, ts, meta) })
-}
-
-// WriteFileAtomic writes path through a temporary file in the same folder,
-// synced and renamed over path only when write succeeded, so a crash or an
-// error never leaves a half-written file where a good one was.
-func WriteFileAtomic(path string, write func(w io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
-		}
-	}()
-	if err = write(f); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = f.Sync(); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = f.Close(); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
-	}
-	if err = os.Rename(f.Name(), path); err != nil {
-		return errors.Wrapf(err, "graph: writing %s", path)
+	if err := safefile.Write(path, func(w io.Writer) error { return WriteSafetensors(w, ts, meta) }); err != nil {
+		return errors.Wrap(err, "graph")
 	}
 	return nil
+}
+
+// WriteFileAtomic writes path with safefile.Write.
+//
+// Deprecated: use safefile.Write; kept so that code written against it
+// still builds.
+func WriteFileAtomic(path string, write func(w io.Writer) error) error {
+	return safefile.Write(path, write)
 }
 
 // Map returns the store as a name -> tensor map (the tensors themselves,
@@ -251,6 +235,9 @@ func (ps *Params) Save(path string, meta map[string]string) error {
 // offending key, and then nothing is changed. It returns the file's
 // metadata.
 func (ps *Params) Load(path string) (map[string]string, error) {
+	if ps == nil {
+		return nil, errNilParams
+	}
 	ts, meta, err := ReadSafetensorsFile(path)
 	if err != nil {
 		return nil, err

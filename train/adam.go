@@ -65,13 +65,6 @@ func (o *Adam) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) er
 		func(name string, w, g []float64) error { return adamStep(o, name, w, g, lr) })
 }
 
-func orDefault(v, d float64) float64 {
-	if v == 0 {
-		return d
-	}
-	return v
-}
-
 func adamStep[T float](o *Adam, name string, w, g []T, lr float64) error {
 	s, err := slot(o.state, name, len(w), func(s *moments[T]) int { return len(s.m) },
 		func() *moments[T] { return &moments[T]{m: make([]T, len(w)), v: make([]T, len(w))} })

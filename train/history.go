@@ -6,7 +6,8 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
+	"github.com/pkg/errors"
 )
 
 // EpochStats are the results of one epoch. TrainLoss and TrainAcc are
@@ -23,10 +24,14 @@ const CSVHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds"
 // CSVHistory writes every epoch's statistics to path as CSV, one row per
 // epoch after CSVHeader, rewriting the whole file atomically at the end of
 // each epoch, so the file is always complete. Missing test values are
-// empty fields.
+// empty fields. A symbolic link is followed; a device or other special
+// file is refused (safefile.Write).
 func CSVHistory(path string) Hook {
 	return HookFuncs{EpochEnd: func(s *State) error {
-		return graph.WriteFileAtomic(path, func(w io.Writer) error { return WriteCSV(w, s.Epochs) })
+		if err := safefile.Write(path, func(w io.Writer) error { return WriteCSV(w, s.Epochs) }); err != nil {
+			return errors.Wrap(err, "train: history")
+		}
+		return nil
 	}}
 }
 

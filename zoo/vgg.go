@@ -6,17 +6,17 @@ import (
 	G "gorgonia.org/gorgonia"
 )
 
-// M marks a 2x2 stride-2 max pool in a VGG configuration.
-const M = -1
+// mp marks a 2x2 stride-2 max pool in a VGG configuration (torchvision's "M").
+const mp = -1
 
 // vggConfigs are the convolution columns of Simonyan and Zisserman's
-// table 1 (A, B, D and E): output channels of each 3x3 convolution, and M
+// table 1 (A, B, D and E): output channels of each 3x3 convolution, and mp
 // for a max pool.
 var vggConfigs = map[int][]int{
-	11: {64, M, 128, M, 256, 256, M, 512, 512, M, 512, 512, M},
-	13: {64, 64, M, 128, 128, M, 256, 256, M, 512, 512, M, 512, 512, M},
-	16: {64, 64, M, 128, 128, M, 256, 256, 256, M, 512, 512, 512, M, 512, 512, 512, M},
-	19: {64, 64, M, 128, 128, M, 256, 256, 256, 256, M, 512, 512, 512, 512, M, 512, 512, 512, 512, M},
+	11: {64, mp, 128, mp, 256, 256, mp, 512, 512, mp, 512, 512, mp},
+	13: {64, 64, mp, 128, 128, mp, 256, 256, mp, 512, 512, mp, 512, 512, mp},
+	16: {64, 64, mp, 128, 128, mp, 256, 256, 256, mp, 512, 512, 512, mp, 512, 512, 512, mp},
+	19: {64, 64, mp, 128, 128, mp, 256, 256, 256, 256, mp, 512, 512, 512, 512, mp, 512, 512, 512, 512, mp},
 }
 
 // VGG is torchvision's VGG of the given depth (11, 13, 16 or 19), with a
@@ -45,7 +45,7 @@ func vgg(column []int, name string, batchNorm bool, hidden int, cfg Config) grap
 	var table []seqLayer
 	last := 0
 	for _, v := range column {
-		if v == M {
+		if v == mp {
 			table = append(table, seqLayer{kind: seqMaxPool, k: 2, s: 2})
 			continue
 		}

@@ -42,7 +42,7 @@ type zooCase struct {
 
 // zooCases holds every registered model at its defaults (with some of
 // torchvision's state_dict keys that must be there) and a few variants
-// with DESIGN.md's reference counts.
+// with the reference counts of docs/reference.md.
 func zooCases() []zooCase {
 	keys := map[string][]string{
 		"lenet":       {"conv1.weight", "conv1.bias", "conv2.weight", "fc1.weight", "fc2.bias", "fc3.bias"},

@@ -8,7 +8,7 @@ For each model (default: lenet alexnet vgg11_bn googlenet resnet18 resnet50 resn
   * torch.manual_seed(0); build the model (torchvision default init, 1000 classes;
     googlenet with aux_logits=False, transform_input=False, init_weights=True;
     lenet and resnet20 from models.py, 10 classes); assert the trainable parameter
-    count against DESIGN.md's figures;
+    count against docs/reference.md's figures;
   * give every BatchNorm2d non-trivial values (generator seeded 1, module order):
     weight ~ U(0.5, 1.5), bias ~ N(0, 0.1); running stats (--bn-mode):
       calibrated (default): exact batch stats of a separate N(0,1) calibration batch
@@ -127,7 +127,7 @@ def export(name, outdir, size, batch, f64, bn_mode):
     n_params = models.trainable_params(model)
     want = models.PARAM_COUNTS.get(name)
     if want is not None:
-        assert n_params == want, f"{name}: {n_params} trainable params, DESIGN.md says {want}"
+        assert n_params == want, f"{name}: {n_params} trainable params, docs/reference.md says {want}"
     in_shape = models.default_input_shape(name, size)
     n_bn = randomise_bn(model, torch.Generator().manual_seed(1), bn_mode, (4,) + in_shape)
     model.eval()

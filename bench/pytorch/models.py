@@ -36,7 +36,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # Trainable parameter counts (torchvision 0.14; 1000 classes unless noted);
-# the same figures as /work/shared/DESIGN.md "Reference figures".
+# the same figures as docs/reference.md.
 PARAM_COUNTS = {
     "lenet": 61_706,
     "resnet20": 269_722,

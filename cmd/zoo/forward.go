@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/zoo"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
@@ -26,6 +27,9 @@ zoo is checked against PyTorch, and how exported weights are run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if weights == "" || input == "" || output == "" {
 				return errors.New("--weights, --input and --output are required")
+			}
+			if err := safefile.CheckOutput(output, weights, input); err != nil {
+				return errors.Wrap(err, "--output")
 			}
 			spec, cfg, err := m.resolve(args[0])
 			if err != nil {

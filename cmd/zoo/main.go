@@ -12,15 +12,27 @@ package main
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
 	if err := newRoot().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "zoo:", err)
+		fmt.Fprintln(os.Stderr, errorLine(err))
 		os.Exit(1)
 	}
+}
+
+// errorLine is the one place that puts the command's name before an error.
+// Errors of package zoo already begin with "zoo: " (their package prefix),
+// which is the command's name too: they get no second one.
+func errorLine(err error) string {
+	msg := err.Error()
+	if strings.HasPrefix(msg, "zoo: ") {
+		return msg
+	}
+	return "zoo: " + msg
 }
 
 func newRoot() *cobra.Command {

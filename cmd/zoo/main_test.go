@@ -26,7 +26,7 @@ func runZoo(args ...string) (string, error) {
 
 func TestBadInputsAreRejectedBeforeWork(t *testing.T) {
 	dir := t.TempDir()
-	readonly := filepath.Join(dir, "file")
+	readonly := filepath.Join(t.TempDir(), "file") // not in dir: a non-empty --out is refused
 	os.WriteFile(readonly, []byte("x"), 0o644)
 	cases := []struct {
 		args []string

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -18,6 +17,7 @@ type trainFlags struct {
 	dataset, dir, optimizer, out, resume string
 	schedule                             string
 	epochs, limit                        int
+	force                                bool
 	lr, momentum, weightDecay            float64
 	seed                                 int64
 	m                                    modelFlags
@@ -31,7 +31,8 @@ func trainCmd() *cobra.Command {
 		Long: `Train a model with the shared trainer: a training graph and an evaluation graph
 over one parameter store, symbolic gradients, Gorgonia's TapeMachine.
 
-Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
+Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors. A non-empty
+OUT is refused unless --resume continues a run there or --force replaces it.`,
 		Example: "  zoo train lenet\n  zoo train lenet --epochs 5 --out runs/lenet5\n  zoo train resnet20 --dataset cifar10 --data ~/cifar-10-batches-bin --optimizer sgd --lr 0.1",
 		Args:    cobra.ExactArgs(1),
 		RunE:    func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0]) },
@@ -46,7 +47,9 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
-	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL)")
+	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL); must be empty or new unless --resume or --force")
+	fl.BoolVar(&f.force, "force", false, "train into a non-empty --out: once the data are loaded, delete the previous run's "+
+		strings.Join(runFiles, ", ")+" there (other files are kept)")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
 	f.m.register(cmd, 64)
@@ -55,7 +58,7 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	return cmd
 }
 
-func (f *trainFlags) run(cmd *cobra.Command, name string) error {
+func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	spec, cfg, err := f.m.resolve(name)
 	if err != nil {
 		return err
@@ -86,9 +89,18 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.out == "" {
 		f.out = filepath.Join("runs", spec.Name)
 	}
-	if err := writable(f.out); err != nil {
+	if f.force && f.resume != "" {
+		return errors.New("--force and --resume contradict each other: --resume continues a run, --force replaces it")
+	}
+	created, err := prepareOut(f.out, f.force || f.resume != "")
+	if err != nil {
 		return err
 	}
+	defer func() {
+		if err != nil {
+			removeEmpty(f.out, created)
+		}
+	}()
 	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir, f.m.size, spec)
 	if err != nil {
 		return err
@@ -116,6 +128,11 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	}
 	if f.resume != "" {
 		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
+			return err
+		}
+	}
+	if f.force {
+		if err := removeRun(out, f.out); err != nil {
 			return err
 		}
 	}
@@ -165,17 +182,4 @@ func schedule(name string) (train.Schedule, error) {
 		return train.Cosine{PerStep: true}, nil
 	}
 	return nil, errors.Errorf("unknown schedule %q (known: constant, cosine)", name)
-}
-
-// writable makes sure dir exists and accepts files, before any work.
-func writable(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return errors.Wrapf(err, "--out %s is not writable", dir)
-	}
-	f, err := os.CreateTemp(dir, ".probe-*")
-	if err != nil {
-		return errors.Wrapf(err, "--out %s is not writable", dir)
-	}
-	f.Close()
-	return os.Remove(f.Name())
 }

@@ -9,7 +9,7 @@ import (
 )
 
 // TestGradCheckCatchesWrongGradient makes sure the harness can fail:
-// Gorgonia's AveragePool2D has a wrong gradient (DESIGN.md).
+// Gorgonia's AveragePool2D has a wrong gradient (docs/gorgonia.md).
 func TestGradCheckCatchesWrongGradient(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	x := randTensor(rng, 1, 1, 4, 4)

@@ -1,0 +1,40 @@
+//go:build unix
+
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/convzoo/convzoo/graph"
+	"gorgonia.org/tensor"
+)
+
+// The case: a FIFO given as --weights blocked forever.
+func TestForwardRefusesFIFOWeights(t *testing.T) {
+	dir := t.TempDir()
+	fifo, in := filepath.Join(dir, "w.safetensors"), filepath.Join(dir, "in.safetensors")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	x := tensor.New(tensor.WithShape(1, 1, 28, 28), tensor.Of(tensor.Float32))
+	if err := graph.WriteSafetensorsFile(in, map[string]*tensor.Dense{"input": x}, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := runZoo("forward", "lenet", "--weights", fifo, "--input", in, "--output", filepath.Join(dir, "out.safetensors"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("error %v, want one naming the FIFO", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("zoo forward blocked on a FIFO given as --weights")
+	}
+}
