@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/convzoo/convzoo/internal/stdtype"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -51,21 +52,21 @@ func WriteSafetensorsAs(w io.Writer, ts map[string]*tensor.Dense, meta map[strin
 	if len(meta) > 0 {
 		header["__metadata__"] = meta
 	}
-	dts := make([]stDtype, len(names))
+	dts := make([]stdtype.Dtype, len(names))
 	var off int64
 	for i, n := range names {
 		t := ts[n]
-		if t == nil || t.Shape().TotalSize() == 0 || flat(t) == nil {
+		if t == nil || t.Shape().TotalSize() == 0 || stdtype.Flat(t) == nil {
 			return errors.Errorf("graph: safetensors: tensor %q is empty or nil", n)
 		}
-		d, err := stDtypeOf(t, dtype)
+		d, err := stdtype.Of(t, dtype)
 		if err != nil {
 			return errors.Wrapf(err, "graph: safetensors: tensor %q", n)
 		}
 		dts[i] = d
-		size := int64(t.Shape().TotalSize()) * d.size
+		size := int64(t.Shape().TotalSize()) * d.Size
 		shape := append([]int{}, t.Shape()...)
-		header[n] = stEntry{Dtype: d.name, Shape: shape, Offsets: [2]int64{off, off + size}}
+		header[n] = stEntry{Dtype: d.Name, Shape: shape, Offsets: [2]int64{off, off + size}}
 		off += size
 	}
 	hb, err := json.Marshal(header)
@@ -85,11 +86,11 @@ func WriteSafetensorsAs(w io.Writer, ts map[string]*tensor.Dense, meta map[strin
 	const chunk = 1 << 14 // elements encoded at a time
 	buf := make([]byte, chunk*8)
 	for i, n := range names {
-		data := convertFloats(flat(ts[n]), dts[i].dtype)
+		data := stdtype.ConvertFloats(stdtype.Flat(ts[n]), dts[i].Tensor)
 		for lo, total := 0, ts[n].Shape().TotalSize(); lo < total; lo += chunk {
 			hi := min(lo+chunk, total)
-			b := buf[:int64(hi-lo)*dts[i].size]
-			dts[i].encode(b, sliceOf(data, lo, hi))
+			b := buf[:int64(hi-lo)*dts[i].Size]
+			dts[i].Encode(b, stdtype.Slice(data, lo, hi))
 			bw.Write(b) //nolint:errcheck // checked at Flush
 		}
 	}
@@ -145,7 +146,7 @@ func ReadSafetensors(r io.Reader, name string) (map[string]*tensor.Dense, map[st
 type namedEntry struct {
 	stEntry
 	name string
-	dt   stDtype
+	dt   stdtype.Dtype
 }
 
 // parseHeader decodes the JSON header object key by key, so that a
@@ -214,10 +215,10 @@ func checkLayout(entries []namedEntry) (int64, error) {
 }
 
 // check validates the entry's dtype, shape and offsets against each other.
-func (e stEntry) check(key string) (stDtype, error) {
-	d, ok := stDtypes[e.Dtype]
+func (e stEntry) check(key string) (stdtype.Dtype, error) {
+	d, ok := stdtype.Dtypes[e.Dtype]
 	if !ok {
-		return d, errors.Errorf("tensor %q: unsupported dtype %q (want %s)", key, e.Dtype, stDtypeNames)
+		return d, errors.Errorf("tensor %q: unsupported dtype %q (want %s)", key, e.Dtype, stdtype.Names)
 	}
 	size := int64(1)
 	for _, n := range e.Shape {
@@ -232,7 +233,7 @@ func (e stEntry) check(key string) (stDtype, error) {
 	if size == 0 {
 		return d, errors.Errorf("tensor %q: shape %v has no elements (empty tensors are not supported)", key, e.Shape)
 	}
-	if e.Offsets[0] < 0 || e.Offsets[1]-e.Offsets[0] != size*d.size {
+	if e.Offsets[0] < 0 || e.Offsets[1]-e.Offsets[0] != size*d.Size {
 		return d, errors.Errorf("tensor %q: offsets %v do not fit shape %v of %s", key, e.Offsets, e.Shape, e.Dtype)
 	}
 	return d, nil
@@ -241,7 +242,7 @@ func (e stEntry) check(key string) (stDtype, error) {
 // decode builds the tensor from its bytes; a rank-0 entry is a scalar.
 func (e namedEntry) decode(b []byte) *tensor.Dense {
 	shape := append(tensor.Shape{}, e.Shape...)
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(e.dt.decode(b)))
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(e.dt.Decode(b)))
 }
 
 // ReadSafetensorsFile reads a safetensors file.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/convzoo/convzoo/internal/half"
+	"github.com/convzoo/convzoo/internal/stdtype"
 	"gorgonia.org/tensor"
 )
 
@@ -40,7 +41,7 @@ func TestSafetensorsEveryDtypeRoundTrips(t *testing.T) {
 		if meta["k"] != "v" || len(got) != len(ts) {
 			t.Fatalf("%q: meta %v, %d tensors", dt, meta, len(got))
 		}
-		for i, v := range convertFloats(got["w"].Data(), tensor.Float32).([]float32) {
+		for i, v := range stdtype.ConvertFloats(got["w"].Data(), tensor.Float32).([]float32) {
 			want := f[i]
 			switch dt {
 			case "F16":
@@ -52,7 +53,7 @@ func TestSafetensorsEveryDtypeRoundTrips(t *testing.T) {
 				t.Errorf("%q: w[%d] = %g, want %g", dt, i, v, want)
 			}
 		}
-		if s := got["scalar"]; !s.IsScalar() || convertFloats(flat(s), tensor.Float32).([]float32)[0] != 3.5 {
+		if s := got["scalar"]; !s.IsScalar() || stdtype.ConvertFloats(stdtype.Flat(s), tensor.Float32).([]float32)[0] != 3.5 {
 			t.Errorf("%q: scalar read back as %v %v", dt, s.Shape(), s.Data())
 		}
 		if n := got["bn.num_batches_tracked"]; n.Dtype() != tensor.Int64 || n.Data().(int64) != 1<<40 {

@@ -1,4 +1,9 @@
-package graph
+// Package stdtype is the table of element types convzoo reads and writes
+// in weight files, named as safetensors names them ("F32", "BF16", "I64"),
+// with their little-endian codecs. F16 and BF16 are widened to float32
+// exactly on decode and narrowed from float32 with round-to-nearest-even
+// on encode. The graph (safetensors) and weights (PyTorch) readers share it.
+package stdtype
 
 import (
 	"encoding/binary"
@@ -9,19 +14,18 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// stDtype is one safetensors element type: its size in the file, the
-// tensor dtype it is read into, and its codec. F16 and BF16 are widened
-// to float32 exactly on read; float32 tensors are narrowed to them on
-// write with round-to-nearest-even.
-type stDtype struct {
-	name   string
-	size   int64
-	dtype  tensor.Dtype
-	decode func(b []byte) any         // little-endian bytes -> a slice of dtype
-	encode func(dst []byte, data any) // a slice of dtype -> little-endian bytes
+// A Dtype is one element type: its size in a file, the tensor dtype it is
+// read into, and its codec.
+type Dtype struct {
+	Name   string
+	Size   int64
+	Tensor tensor.Dtype
+	Decode func(b []byte) any         // little-endian bytes -> a slice of Tensor's type
+	Encode func(dst []byte, data any) // a slice of Tensor's type -> little-endian bytes
 }
 
-var stDtypes = map[string]stDtype{
+// Dtypes are the supported types by name.
+var Dtypes = map[string]Dtype{
 	"F64":  {"F64", 8, tensor.Float64, decodeF64, encodeF64},
 	"F32":  {"F32", 4, tensor.Float32, decodeF32, encodeF32},
 	"F16":  {"F16", 2, tensor.Float32, decode16(half.F16ToF32), encode16(half.F32ToF16)},
@@ -32,30 +36,30 @@ var stDtypes = map[string]stDtype{
 	"BOOL": {"BOOL", 1, tensor.Bool, decodeBool, encodeBool},
 }
 
-// stDtypeNames lists the supported dtypes, for error messages.
-const stDtypeNames = "F64, F32, F16, BF16, I64, I32, U8 or BOOL"
+// Names lists the supported dtypes, for error messages.
+const Names = "F64, F32, F16, BF16, I64, I32, U8 or BOOL"
 
-// stDtypeOf picks the file dtype of a tensor: want ("F16", "BF16", "F32",
-// "F64") for float tensors when set, the tensor's own type otherwise.
-func stDtypeOf(t *tensor.Dense, want string) (stDtype, error) {
+// Of picks the file dtype of a tensor: want ("F16", "BF16", "F32", "F64")
+// for float tensors when set, the tensor's own type otherwise.
+func Of(t *tensor.Dense, want string) (Dtype, error) {
 	if want != "" && (t.Dtype() == tensor.Float32 || t.Dtype() == tensor.Float64) {
-		d, ok := stDtypes[want]
-		if !ok || d.dtype != tensor.Float32 && d.dtype != tensor.Float64 {
-			return stDtype{}, errors.Errorf("unsupported float dtype %q (want F64, F32, F16 or BF16)", want)
+		d, ok := Dtypes[want]
+		if !ok || d.Tensor != tensor.Float32 && d.Tensor != tensor.Float64 {
+			return Dtype{}, errors.Errorf("unsupported float dtype %q (want F64, F32, F16 or BF16)", want)
 		}
 		return d, nil
 	}
 	for _, d := range []string{"F64", "F32", "I64", "I32", "U8", "BOOL"} {
-		if stDtypes[d].dtype == t.Dtype() {
-			return stDtypes[d], nil
+		if Dtypes[d].Tensor == t.Dtype() {
+			return Dtypes[d], nil
 		}
 	}
-	return stDtype{}, errors.Errorf("unsupported dtype %v", t.Dtype())
+	return Dtype{}, errors.Errorf("unsupported dtype %v", t.Dtype())
 }
 
-// convertFloats returns data ([]float32 or []float64) as a slice of the
-// float dtype dt, a copy unless it already is one.
-func convertFloats(data any, dt tensor.Dtype) any {
+// ConvertFloats returns data ([]float32 or []float64) as a slice of the
+// float dtype dt, a copy unless it already is one; other data as is.
+func ConvertFloats(data any, dt tensor.Dtype) any {
 	switch d := data.(type) {
 	case []float64:
 		if dt == tensor.Float32 {
@@ -77,8 +81,9 @@ func convertFloats(data any, dt tensor.Dtype) any {
 	return data
 }
 
-// flat returns the tensor's elements as a slice, a rank-0 tensor's too.
-func flat(t *tensor.Dense) any {
+// Flat returns the tensor's elements as a slice, a rank-0 tensor's too
+// (nil for an unsupported type).
+func Flat(t *tensor.Dense) any {
 	if !t.IsScalar() {
 		return t.Data()
 	}
@@ -195,8 +200,8 @@ func encodeBool(dst []byte, data any) {
 	}
 }
 
-// sliceOf returns data[lo:hi] for any of the slice types above.
-func sliceOf(data any, lo, hi int) any {
+// Slice returns data[lo:hi] for any of the slice types above.
+func Slice(data any, lo, hi int) any {
 	switch d := data.(type) {
 	case []float64:
 		return d[lo:hi]
