@@ -14,6 +14,8 @@ import (
 
 type trainFlags struct {
 	dataset, dir, optimizer, out, resume string
+	weights                              string
+	partial                              bool
 	schedule                             string
 	epochs, limit                        int
 	lr, momentum, weightDecay            float64
@@ -47,6 +49,8 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL)")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
+	fl.StringVar(&f.weights, "weights", "", "start from these weights (safetensors or torch.save .pt/.pth, torchvision names)")
+	fl.BoolVar(&f.partial, "partial", false, "with --weights: load every tensor that fits, keep the rest initialised (fine-tuning)")
 	f.m.register(cmd, 64)
 	batch := cmd.Flags().Lookup("batch")
 	batch.Usage, batch.DefValue = "batch size (default: the model's recipe, 32 for lenet, else 64)", "0"
@@ -69,6 +73,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	}
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
+	}
+	if f.resume != "" && f.weights != "" {
+		return errors.New("--resume and --weights both give starting weights: use one")
+	}
+	if f.partial && f.weights == "" {
+		return errors.New("--partial needs --weights FILE")
 	}
 	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
 	if err != nil {
@@ -116,7 +126,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 		return err
 	}
 	if f.resume != "" {
-		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
+		if err := loadWeights(ps, f.resume, spec.Name, false, out); err != nil {
+			return err
+		}
+	}
+	if f.weights != "" {
+		if err := loadWeights(ps, f.weights, spec.Name, f.partial, out); err != nil {
 			return err
 		}
 	}
