@@ -105,3 +105,42 @@ func TestTrainPartialWeights(t *testing.T) {
 		}
 	}
 }
+
+// PyTorch's own files through the command line: forward on the .pt, and
+// on its conversion to bf16 safetensors, gives PyTorch's logits for those
+// weights. Needs CONVZOO_WEIGHTS_FIXTURES (CI sets it).
+func TestForwardOnPyTorchFiles(t *testing.T) {
+	fix := os.Getenv("CONVZOO_WEIGHTS_FIXTURES")
+	if fix == "" {
+		t.Skip("CONVZOO_WEIGHTS_FIXTURES is not set; generate with: /usr/bin/python3 bench/pytorch/weights_fixtures.py DIR")
+	}
+	dir := t.TempDir()
+	ref := filepath.Join(fix, "logits.safetensors") // holds "input" too
+	bf16 := filepath.Join(dir, "bf16.safetensors")
+	if _, err := runZoo("convert", filepath.Join(fix, "resnet18.ckpt.pt"), bf16, "--dtype", "bf16"); err != nil {
+		t.Fatal(err)
+	}
+	want, _, err := graph.ReadSafetensorsFile(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for w, key := range map[string]string{filepath.Join(fix, "resnet18.pt"): "logits", bf16: "logits_bf16"} {
+		out := filepath.Join(dir, "out.safetensors")
+		if s, err := runZoo("forward", "resnet18", "--weights", w, "--input", ref, "--output", out); err != nil {
+			t.Fatalf("%s: %v %s", w, err, s)
+		}
+		got, _, err := graph.ReadSafetensorsFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, r := got["logits"].Data().([]float32), want[key].Data().([]float32)
+		scale, worst := float32(0), float32(0)
+		for i := range r {
+			scale = max(scale, max(r[i], -r[i]))
+			worst = max(worst, max(g[i]-r[i], r[i]-g[i]))
+		}
+		if worst > 1e-4*scale {
+			t.Errorf("%s: logits differ from PyTorch's %s by %g of %g", w, key, worst, scale)
+		}
+	}
+}
