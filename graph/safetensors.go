@@ -309,6 +309,8 @@ func (ps *Params) Save(path string, meta map[string]string) error {
 // unexpected key or a shape or dtype mismatch is an error naming every
 // offending key, and then nothing is changed. It returns the file's
 // metadata.
+// (Package weights loads PyTorch's files too, converts dtypes, skips
+// num_batches_tracked, and can load partially: the zoo commands use it.)
 func (ps *Params) Load(path string) (map[string]string, error) {
 	ts, meta, err := ReadSafetensorsFile(path)
 	if err != nil {
