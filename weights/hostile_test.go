@@ -205,6 +205,7 @@ func TestHostileTorchZips(t *testing.T) {
 		"beyond storage": {torchZip(t, map[string][]byte{"archive/data.pkl": tensorPickle("w", "FloatStorage", 6, 1, []uint32{2, 3}, []uint32{3, 1}), "archive/data/0": data}), "reaches element 6 of a storage of 6"},
 		"huge shape":     {torchZip(t, map[string][]byte{"archive/data.pkl": tensorPickle("w", "FloatStorage", 6, 0, []uint32{1 << 30, 1 << 30, 1 << 30}, []uint32{0, 0, 0}), "archive/data/0": data}), "too large"},
 		"huge numel":     {torchZip(t, map[string][]byte{"archive/data.pkl": tensorPickle("w", "FloatStorage", 0xffffffff, 0, []uint32{2}, []uint32{1}), "archive/data/0": data}), "is 24 bytes"},
+		"broadcast view": {torchZip(t, map[string][]byte{"archive/data.pkl": tensorPickle("w", "FloatStorage", 6, 0, []uint32{1 << 14, 1 << 14}, []uint32{0, 0}), "archive/data/0": data}), "more than its storage's 6"},
 		"empty tensor":   {torchZip(t, map[string][]byte{"archive/data.pkl": tensorPickle("w", "FloatStorage", 6, 0, []uint32{0, 3}, []uint32{3, 1}), "archive/data/0": data}), "no elements"},
 		"no storage":     {torchZip(t, map[string][]byte{"archive/data.pkl": good}), "storage archive/data/0 is missing"},
 		"no pickle":      {torchZip(t, map[string][]byte{"archive/data/0": data}), "without <name>/data.pkl"},

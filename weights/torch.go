@@ -181,8 +181,8 @@ func readStorage(f *zip.File, s *storageRef, fileSize int64) (any, error) {
 
 // build returns the tensor the view describes over its storage's data:
 // the storage itself when the view is all of it, contiguous, else a copy
-// gathered through the strides (any non-negative strides, checked to
-// stay inside the storage first).
+// gathered through the strides (any non-negative strides, checked first
+// to stay inside the storage and to select no more elements than it has).
 func (t *tensorRef) build(data any) (*tensor.Dense, error) {
 	n, last := int64(1), t.offset
 	for i, d := range t.size {
@@ -200,6 +200,9 @@ func (t *tensorRef) build(data any) (*tensor.Dense, error) {
 	}
 	if last >= t.storage.numel {
 		return nil, errors.Errorf("view (offset %d, size %v, stride %v) reaches element %d of a storage of %d", t.offset, t.size, t.stride, last, t.storage.numel)
+	}
+	if n > t.storage.numel { // so a tensor is never larger than the bytes in the file
+		return nil, errors.Errorf("view of size %v (stride %v) has %d elements, more than its storage's %d: broadcast or overlapping views are not read (save tensor.contiguous())", t.size, t.stride, n, t.storage.numel)
 	}
 	shape := make([]int, len(t.size))
 	for i, d := range t.size {
