@@ -38,9 +38,6 @@ func (ps *Params) Add(name string, t *tensor.Dense, trainable bool) (*Param, err
 	if name == "" {
 		return nil, errors.New("graph: empty parameter name")
 	}
-	if name == "__metadata__" {
-		return nil, errors.New("graph: \"__metadata__\" is reserved by the safetensors format, not a parameter name")
-	}
 	if t == nil {
 		return nil, errors.Errorf("graph: parameter %q: nil tensor", name)
 	}
@@ -109,7 +106,7 @@ func (ps *Params) Clone() *Params {
 // to graphs stay the same). Keys, shapes and dtypes must match exactly;
 // the error names every offending key.
 func (ps *Params) CopyFrom(src map[string]*tensor.Dense) error {
-	if err := ps.Check(src); err != nil {
+	if err := ps.check(src); err != nil {
 		return err
 	}
 	for name, t := range src {
@@ -120,9 +117,9 @@ func (ps *Params) CopyFrom(src map[string]*tensor.Dense) error {
 	return nil
 }
 
-// Check reports every key of src that is missing from ps, unexpected, or
-// of another shape or dtype, in one error (nil when src fits exactly).
-func (ps *Params) Check(src map[string]*tensor.Dense) error {
+// check reports every key of src that is missing from ps, unexpected, or
+// of another shape or dtype.
+func (ps *Params) check(src map[string]*tensor.Dense) error {
 	var missing, unexpected, mismatched []string
 	for _, name := range ps.order {
 		t, ok := src[name]

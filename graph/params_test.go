@@ -142,10 +142,3 @@ func TestWriteFileAtomicKeepsOldFileOnError(t *testing.T) {
 		t.Fatalf("temporary file left behind: %v", ents)
 	}
 }
-
-func TestAddRefusesReservedName(t *testing.T) {
-	_, err := NewParams().Add("__metadata__", tensor.New(tensor.WithShape(1), tensor.Of(tensor.Float32)), false)
-	if err == nil || !strings.Contains(err.Error(), "reserved") {
-		t.Fatalf("Add(__metadata__): %v", err)
-	}
-}
