@@ -65,6 +65,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if !cmd.Flags().Changed("batch") && spec.Batch > 0 {
 		f.m.batch = spec.Batch // the model's default recipe
 	}
+	if f.resume != "" && f.weights != "" {
+		return errors.New("--resume and --weights both give starting weights: use one")
+	}
+	if f.partial && f.weights == "" {
+		return errors.New("--partial needs --weights FILE")
+	}
 	if f.epochs < 1 {
 		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
 	}
@@ -73,12 +79,6 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	}
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
-	}
-	if f.resume != "" && f.weights != "" {
-		return errors.New("--resume and --weights both give starting weights: use one")
-	}
-	if f.partial && f.weights == "" {
-		return errors.New("--partial needs --weights FILE")
 	}
 	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
 	if err != nil {
