@@ -56,8 +56,8 @@ func TestConvertDtypesAndRefusals(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"convert", in, in}, "is the input file"},
-		{[]string{"convert", in, link}, "is the input file"},
+		{[]string{"convert", in, in}, "the input"},
+		{[]string{"convert", in, link}, "the input"},
 		{[]string{"convert", in, filepath.Join(dir, "o"), "--dtype", "f8"}, `--dtype "f8"`},
 		{[]string{"convert", filepath.Join(dir, "missing.pt"), filepath.Join(dir, "o")}, "missing.pt"},
 	} {
