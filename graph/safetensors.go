@@ -2,13 +2,14 @@ package graph
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"io"
-	"math"
 	"sort"
 
 	"github.com/convzoo/convzoo/internal/safefile"
+	"github.com/convzoo/convzoo/internal/stdtype"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -26,11 +27,23 @@ type stEntry struct {
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
-// WriteSafetensors writes the tensors (float32 or float64) in safetensors
-// format, keys sorted, with optional string metadata.
+// WriteSafetensors writes the tensors in safetensors format, each in its
+// own dtype (float32, float64, int64, int32, uint8, bool; a rank-0 tensor
+// is a scalar), keys sorted, with optional string metadata.
 func WriteSafetensors(w io.Writer, ts map[string]*tensor.Dense, meta map[string]string) error {
+	return WriteSafetensorsAs(w, ts, meta, "")
+}
+
+// WriteSafetensorsAs is WriteSafetensors with the float tensors stored as
+// dtype: "F32", "F64", "F16" or "BF16" (narrowing rounds to nearest even;
+// a float64 tensor goes through float32 on its way to 16 bits), or "" for
+// each tensor's own dtype. Integer and bool tensors keep theirs.
+func WriteSafetensorsAs(w io.Writer, ts map[string]*tensor.Dense, meta map[string]string, dtype string) error {
 	names := make([]string, 0, len(ts))
 	for n := range ts {
+		if n == "__metadata__" {
+			return errors.New("graph: safetensors: \"__metadata__\" is a reserved name, not a tensor name")
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -38,21 +51,21 @@ func WriteSafetensors(w io.Writer, ts map[string]*tensor.Dense, meta map[string]
 	if len(meta) > 0 {
 		header["__metadata__"] = meta
 	}
+	dts := make([]stdtype.Dtype, len(names))
 	var off int64
-	for _, n := range names {
+	for i, n := range names {
 		t := ts[n]
-		var dt string
-		switch t.Dtype() {
-		case tensor.Float32:
-			dt = "F32"
-		case tensor.Float64:
-			dt = "F64"
-		default:
-			return errors.Errorf("graph: safetensors: tensor %q has unsupported dtype %v", n, t.Dtype())
+		if t == nil || t.Shape().TotalSize() == 0 || stdtype.Flat(t) == nil {
+			return errors.Errorf("graph: safetensors: tensor %q is empty or nil", n)
 		}
-		size := int64(t.Shape().TotalSize()) * int64(t.Dtype().Size())
+		d, err := stdtype.Of(t, dtype)
+		if err != nil {
+			return errors.Wrapf(err, "graph: safetensors: tensor %q", n)
+		}
+		dts[i] = d
+		size := int64(t.Shape().TotalSize()) * d.Size
 		shape := append([]int{}, t.Shape()...)
-		header[n] = stEntry{Dtype: dt, Shape: shape, Offsets: [2]int64{off, off + size}}
+		header[n] = stEntry{Dtype: d.Name, Shape: shape, Offsets: [2]int64{off, off + size}}
 		off += size
 	}
 	hb, err := json.Marshal(header)
@@ -69,120 +82,166 @@ func WriteSafetensors(w io.Writer, ts map[string]*tensor.Dense, meta map[string]
 	if _, err := bw.Write(hb); err != nil {
 		return errors.Wrap(err, "graph: safetensors")
 	}
-	buf := make([]byte, 8)
-	for _, n := range names {
-		switch d := ts[n].Data().(type) {
-		case []float32:
-			for _, v := range d {
-				binary.LittleEndian.PutUint32(buf, math.Float32bits(v))
-				bw.Write(buf[:4]) //nolint:errcheck // checked at Flush
-			}
-		case []float64:
-			for _, v := range d {
-				binary.LittleEndian.PutUint64(buf, math.Float64bits(v))
-				bw.Write(buf) //nolint:errcheck // checked at Flush
-			}
+	const chunk = 1 << 14 // elements encoded at a time
+	buf := make([]byte, chunk*8)
+	for i, n := range names {
+		data := stdtype.ConvertFloats(stdtype.Flat(ts[n]), dts[i].Tensor)
+		for lo, total := 0, ts[n].Shape().TotalSize(); lo < total; lo += chunk {
+			hi := min(lo+chunk, total)
+			b := buf[:int64(hi-lo)*dts[i].Size]
+			dts[i].Encode(b, stdtype.Slice(data, lo, hi))
+			bw.Write(b) //nolint:errcheck // checked at Flush
 		}
 	}
 	return errors.Wrap(bw.Flush(), "graph: safetensors")
 }
 
 // ReadSafetensors reads a whole safetensors stream. name labels errors.
-// Every offset and shape is checked against the data before any tensor is
-// built; F32 and F64 tensors are supported.
+// Every dtype PyTorch writes for a state_dict is read: F32 and F64 as
+// themselves, F16 and BF16 widened exactly to float32, I64, I32, U8 and
+// BOOL as integer and bool tensors (batch norm's num_batches_tracked is
+// I64). The header is checked as the format requires before any tensor is
+// built: no duplicate keys, shapes whose size fits, and data offsets that
+// tile the data exactly (no overlap, no gap, nothing after the last).
 func ReadSafetensors(r io.Reader, name string) (map[string]*tensor.Dense, map[string]string, error) {
 	var hlen uint64
 	if err := binary.Read(r, binary.LittleEndian, &hlen); err != nil {
 		return nil, nil, errors.Wrapf(err, "graph: %s: reading safetensors header length", name)
 	}
-	if hlen == 0 || hlen > maxHeader {
+	if hlen < 2 || hlen > maxHeader {
 		return nil, nil, errors.Errorf("graph: %s: not a safetensors file (header length %d)", name, hlen)
 	}
 	hb := make([]byte, hlen)
 	if _, err := io.ReadFull(r, hb); err != nil {
 		return nil, nil, errors.Wrapf(err, "graph: %s: truncated safetensors header", name)
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(hb, &raw); err != nil {
-		return nil, nil, errors.Wrapf(err, "graph: %s: bad safetensors header", name)
+	entries, meta, err := parseHeader(hb)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "graph: %s", name)
 	}
-	var meta map[string]string
-	entries := map[string]stEntry{}
-	var end int64
-	for k, v := range raw {
-		if k == "__metadata__" {
-			if err := json.Unmarshal(v, &meta); err != nil {
-				return nil, nil, errors.Wrapf(err, "graph: %s: bad metadata", name)
-			}
-			continue
-		}
-		var e stEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return nil, nil, errors.Wrapf(err, "graph: %s: bad entry %q", name, k)
-		}
-		if err := e.check(k); err != nil {
-			return nil, nil, errors.Wrapf(err, "graph: %s", name)
-		}
-		entries[k] = e
-		end = max(end, e.Offsets[1])
+	end, err := checkLayout(entries)
+	if err != nil {
+		return nil, nil, errors.Wrapf(err, "graph: %s", name)
 	}
 	data, err := io.ReadAll(io.LimitReader(r, end+1))
 	if err != nil {
 		return nil, nil, errors.Wrapf(err, "graph: %s: reading tensor data", name)
 	}
 	if int64(len(data)) != end {
-		return nil, nil, errors.Errorf("graph: %s: tensor data is %d bytes, header says %d", name, len(data), end)
+		what := "truncated"
+		if int64(len(data)) > end {
+			what = "bytes after the last tensor"
+		}
+		return nil, nil, errors.Errorf("graph: %s: tensor data %s (header says %d bytes)", name, what, end)
 	}
 	out := make(map[string]*tensor.Dense, len(entries))
-	for k, e := range entries {
-		out[k] = e.decode(data[e.Offsets[0]:e.Offsets[1]])
+	for _, e := range entries {
+		out[e.name] = e.decode(data[e.Offsets[0]:e.Offsets[1]])
 	}
 	return out, meta, nil
 }
 
-func (e stEntry) check(key string) error {
-	size := int64(1)
-	for _, d := range e.Shape {
-		if d < 0 || d > 1<<31 {
-			return errors.Errorf("tensor %q: bad shape %v", key, e.Shape)
-		}
-		size *= int64(d)
-		if size > 1<<34 {
-			return errors.Errorf("tensor %q: shape %v too large", key, e.Shape)
-		}
-	}
-	var es int64
-	switch e.Dtype {
-	case "F32":
-		es = 4
-	case "F64":
-		es = 8
-	default:
-		return errors.Errorf("tensor %q: unsupported dtype %s (want F32 or F64)", key, e.Dtype)
-	}
-	if e.Offsets[0] < 0 || e.Offsets[1]-e.Offsets[0] != size*es {
-		return errors.Errorf("tensor %q: offsets %v do not fit shape %v of %s", key, e.Offsets, e.Shape, e.Dtype)
-	}
-	return nil
+// namedEntry is a header entry and its key.
+type namedEntry struct {
+	stEntry
+	name string
+	dt   stdtype.Dtype
 }
 
-func (e stEntry) decode(b []byte) *tensor.Dense {
-	shape := append([]int{}, e.Shape...)
-	if len(shape) == 0 {
-		shape = []int{1}
+// parseHeader decodes the JSON header object key by key, so that a
+// duplicate key is found (encoding/json would keep the last silently),
+// and checks each entry's dtype and shape.
+func parseHeader(hb []byte) ([]namedEntry, map[string]string, error) {
+	dec := json.NewDecoder(bytes.NewReader(hb))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, nil, errors.New("bad safetensors header: not a JSON object")
 	}
-	if e.Dtype == "F32" {
-		d := make([]float32, len(b)/4)
-		for i := range d {
-			d[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	var meta map[string]string
+	var entries []namedEntry
+	seen := map[string]bool{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, errors.Wrap(err, "bad safetensors header")
 		}
-		return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
+		k, _ := tok.(string)
+		if seen[k] {
+			return nil, nil, errors.Errorf("bad safetensors header: key %q appears twice", k)
+		}
+		seen[k] = true
+		if k == "__metadata__" {
+			if err := dec.Decode(&meta); err != nil {
+				return nil, nil, errors.Wrap(err, "bad safetensors metadata (want string values)")
+			}
+			continue
+		}
+		e := namedEntry{name: k}
+		if err := dec.Decode(&e.stEntry); err != nil {
+			return nil, nil, errors.Wrapf(err, "bad entry for tensor %q", k)
+		}
+		if e.dt, err = e.check(k); err != nil {
+			return nil, nil, err
+		}
+		entries = append(entries, e)
 	}
-	d := make([]float64, len(b)/8)
-	for i := range d {
-		d[i] = math.Float64frombits(binary.LittleEndian.Uint64(b[8*i:]))
+	if _, err := dec.Token(); err != nil {
+		return nil, nil, errors.Wrap(err, "bad safetensors header")
 	}
-	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(d))
+	if rest := bytes.TrimRight(hb[dec.InputOffset():], " "); len(rest) > 0 {
+		return nil, nil, errors.New("bad safetensors header: bytes after the JSON object")
+	}
+	return entries, meta, nil
+}
+
+// checkLayout requires the entries' byte ranges to tile [0, end) with no
+// overlap and no gap, and returns end.
+func checkLayout(entries []namedEntry) (int64, error) {
+	sort.Slice(entries, func(i, j int) bool {
+		a, b := entries[i].Offsets, entries[j].Offsets
+		return a[0] < b[0] || a[0] == b[0] && a[1] < b[1]
+	})
+	var end int64
+	for _, e := range entries {
+		switch {
+		case e.Offsets[0] < end:
+			return 0, errors.Errorf("tensor %q: data offsets %v overlap the previous tensor's (which ends at %d)", e.name, e.Offsets, end)
+		case e.Offsets[0] > end:
+			return 0, errors.Errorf("tensor %q: data offsets %v leave a gap after byte %d", e.name, e.Offsets, end)
+		}
+		end = e.Offsets[1]
+	}
+	return end, nil
+}
+
+// check validates the entry's dtype, shape and offsets against each other.
+func (e stEntry) check(key string) (stdtype.Dtype, error) {
+	d, ok := stdtype.Dtypes[e.Dtype]
+	if !ok {
+		return d, errors.Errorf("tensor %q: unsupported dtype %q (want %s)", key, e.Dtype, stdtype.Names)
+	}
+	size := int64(1)
+	for _, n := range e.Shape {
+		if n < 0 || n > 1<<31 {
+			return d, errors.Errorf("tensor %q: bad shape %v", key, e.Shape)
+		}
+		size *= int64(n)
+		if size > 1<<34 {
+			return d, errors.Errorf("tensor %q: shape %v too large", key, e.Shape)
+		}
+	}
+	if size == 0 {
+		return d, errors.Errorf("tensor %q: shape %v has no elements (empty tensors are not supported)", key, e.Shape)
+	}
+	if e.Offsets[0] < 0 || e.Offsets[1]-e.Offsets[0] != size*d.Size {
+		return d, errors.Errorf("tensor %q: offsets %v do not fit shape %v of %s", key, e.Offsets, e.Shape, e.Dtype)
+	}
+	return d, nil
+}
+
+// decode builds the tensor from its bytes; a rank-0 entry is a scalar.
+func (e namedEntry) decode(b []byte) *tensor.Dense {
+	shape := append(tensor.Shape{}, e.Shape...)
+	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(e.dt.Decode(b)))
 }
 
 // ReadSafetensorsFile reads a safetensors file. A FIFO, device or folder
@@ -234,6 +293,8 @@ func (ps *Params) Save(path string, meta map[string]string) error {
 // unexpected key or a shape or dtype mismatch is an error naming every
 // offending key, and then nothing is changed. It returns the file's
 // metadata.
+// (Package weights loads PyTorch's files too, converts dtypes, skips
+// num_batches_tracked, and can load partially: the zoo commands use it.)
 func (ps *Params) Load(path string) (map[string]string, error) {
 	if ps == nil {
 		return nil, errNilParams

@@ -36,10 +36,18 @@ _ST_TO_NP = {v: k for k, v in _NP_TO_ST.items()}
 
 
 def _to_numpy(t):
+    """-> (numpy array, safetensors dtype). numpy has no bfloat16: a torch
+    bfloat16 tensor travels as its raw 16-bit patterns, tagged BF16."""
     if isinstance(t, np.ndarray):
-        return t
+        return t, _NP_TO_ST.get(t.dtype.newbyteorder("="))
     # torch tensor (imported lazily so numpy-only use works)
-    return t.detach().cpu().contiguous().numpy()
+    import torch
+
+    t = t.detach().cpu().contiguous()
+    if t.dtype == torch.bfloat16:
+        return t.view(torch.int16).numpy(), "BF16"
+    a = t.numpy()
+    return a, _NP_TO_ST.get(a.dtype.newbyteorder("="))
 
 
 def save(tensors, path, metadata=None):
@@ -50,14 +58,14 @@ def save(tensors, path, metadata=None):
     for name in sorted(tensors):
         if name == "__metadata__":
             raise ValueError("'__metadata__' is reserved")
-        a = _to_numpy(tensors[name])
-        if a.dtype not in _NP_TO_ST:
+        a, st_dtype = _to_numpy(tensors[name])
+        if st_dtype is None:
             raise TypeError(f"{name}: unsupported dtype {a.dtype}")
         # np.asarray keeps 0-d shapes (np.ascontiguousarray would make them 1-d)
         a = np.asarray(a, dtype=a.dtype.newbyteorder("<"))
         n = a.nbytes
         header[name] = {
-            "dtype": _NP_TO_ST[a.dtype.newbyteorder("=")],
+            "dtype": st_dtype,
             "shape": list(a.shape),
             "data_offsets": [offset, offset + n],
         }
@@ -94,18 +102,26 @@ def load(path, framework="numpy"):
         header, start = _read_header(f)
         buf = f.read()
     out = {}
+    bf16_names = set()
     for name, info in header.items():
         if name == "__metadata__":
             continue
         b, e = info["data_offsets"]
-        dt = _ST_TO_NP[info["dtype"]].newbyteorder("<")
+        bf16 = info["dtype"] == "BF16"
+        dt = (np.dtype("int16") if bf16 else _ST_TO_NP[info["dtype"]]).newbyteorder("<")
         a = np.frombuffer(buf, dtype=dt, count=(e - b) // dt.itemsize, offset=b)
         a = a.reshape(info["shape"]).astype(dt.newbyteorder("="), copy=True)
         out[name] = a
+        if bf16:
+            if framework != "torch":
+                raise TypeError(f"{name}: BF16 needs framework='torch' (numpy has no bfloat16)")
+            bf16_names.add(name)
     if framework == "torch":
         import torch
 
         out = {k: torch.from_numpy(v) for k, v in out.items()}
+        for k in bf16_names:
+            out[k] = out[k].view(torch.bfloat16)
     return out
 
 
@@ -146,15 +162,18 @@ def _selftest():
         try:
             import torch
 
-            t = {"x": torch.randn(2, 3), "y": torch.arange(4)}
+            t = {"x": torch.randn(2, 3), "y": torch.arange(4), "b": torch.randn(3, 2).bfloat16(),
+                 "h": torch.randn(5).half(), "n": torch.tensor(7)}
             save(t, p)
             rt = load(p, framework="torch")
-            assert torch.equal(rt["x"], t["x"]) and torch.equal(rt["y"], t["y"])
+            for k in t:
+                assert rt[k].dtype == t[k].dtype and torch.equal(rt[k], t[k]), k
             try:  # cross-check against the reference implementation if present
-                from safetensors.numpy import load_file
+                from safetensors.torch import load_file as load_torch
 
-                ref = load_file(p)
-                assert np.array_equal(ref["x"], t["x"].numpy())
+                ref = load_torch(p)
+                for k in t:
+                    assert torch.equal(ref[k], t[k]), k
             except ImportError:
                 pass
         except ImportError:

@@ -43,7 +43,7 @@ func evalCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := train.LoadCheckpoint(ps, weights, spec.Name); err != nil {
+			if err := loadWeights(ps, weights, spec.Name, false, cmd.OutOrStdout()); err != nil {
 				return err
 			}
 			loss, acc, err := tr.Evaluate(testSet)
@@ -55,7 +55,7 @@ func evalCmd() *cobra.Command {
 		},
 	}
 	m.register(cmd, 1000)
-	cmd.Flags().StringVar(&weights, "weights", "", "weights file (.safetensors)")
+	cmd.Flags().StringVar(&weights, "weights", "", "weights file: safetensors or a torch.save .pt/.pth")
 	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "dataset: "+datasetNames)
 	cmd.Flags().StringVar(&dir, "data", "", "dataset folder (mnist: embedded copy when empty); only the test split is read")
 	return cmd

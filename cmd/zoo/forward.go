@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/convzoo/convzoo/graph"
 	"github.com/convzoo/convzoo/internal/safefile"
@@ -47,7 +48,7 @@ zoo is checked against PyTorch, and how exported weights are run.`,
 		},
 	}
 	m.register(cmd, 1)
-	cmd.Flags().StringVar(&weights, "weights", "", "weights file")
+	cmd.Flags().StringVar(&weights, "weights", "", "weights file: safetensors or a torch.save .pt/.pth")
 	cmd.Flags().StringVar(&input, "input", "", "input file with a float32 tensor named \"input\" (N,C,H,W)")
 	cmd.Flags().StringVar(&output, "output", "", "output file for the tensor \"logits\"")
 	return cmd
@@ -72,7 +73,7 @@ func forward(spec zoo.Spec, cfg zoo.Config, weights, input string) (*tensor.Dens
 	if err != nil {
 		return nil, err
 	}
-	if _, err := ps.Load(weights); err != nil {
+	if err := loadWeights(ps, weights, spec.Name, false, io.Discard); err != nil {
 		return nil, err
 	}
 	if err := G.Let(x, in); err != nil {

@@ -7,6 +7,7 @@
 //	zoo eval lenet --weights runs/lenet/weights.safetensors
 //	zoo forward resnet18 --weights w.safetensors --input in.safetensors --output out.safetensors
 //	zoo bench lenet --batch 64 --steps 50 --json
+//	zoo convert resnet18.pth resnet18.safetensors --dtype f16
 package main
 
 import (
@@ -42,6 +43,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd())
+	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), convertCmd())
 	return root
 }

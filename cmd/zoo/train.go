@@ -15,6 +15,8 @@ import (
 
 type trainFlags struct {
 	dataset, dir, optimizer, out, resume string
+	weights                              string
+	partial                              bool
 	schedule                             string
 	epochs, limit                        int
 	force                                bool
@@ -52,6 +54,8 @@ OUT is refused unless --resume continues a run there or --force replaces it.`,
 		strings.Join(runFiles, ", ")+" there (other files are kept)")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
+	fl.StringVar(&f.weights, "weights", "", "start from these weights (safetensors or torch.save .pt/.pth, torchvision names)")
+	fl.BoolVar(&f.partial, "partial", false, "with --weights: load every tensor that fits, keep the rest initialised (fine-tuning)")
 	f.m.register(cmd, 64)
 	batch := cmd.Flags().Lookup("batch")
 	batch.Usage, batch.DefValue = "batch size (default: the model's recipe, 32 for lenet, else 64)", "0"
@@ -65,6 +69,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	}
 	if !cmd.Flags().Changed("batch") && spec.Batch > 0 {
 		f.m.batch = spec.Batch // the model's default recipe
+	}
+	if f.resume != "" && f.weights != "" {
+		return errors.New("--resume and --weights both give starting weights: use one")
+	}
+	if f.partial && f.weights == "" {
+		return errors.New("--partial needs --weights FILE")
 	}
 	if f.epochs < 1 {
 		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
@@ -127,7 +137,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return err
 	}
 	if f.resume != "" {
-		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
+		if err := loadWeights(ps, f.resume, spec.Name, false, out); err != nil {
+			return err
+		}
+	}
+	if f.weights != "" {
+		if err := loadWeights(ps, f.weights, spec.Name, f.partial, out); err != nil {
 			return err
 		}
 	}
