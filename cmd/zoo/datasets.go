@@ -29,7 +29,7 @@ func loadDataset(name, dir string) (train, test *data.Set, mean, std []float32, 
 		if train, err = data.FashionMNIST(dir, true); err == nil {
 			test, err = data.FashionMNIST(dir, false)
 		}
-		return train, test, []float32{0.2860}, []float32{0.3530}, err
+		return train, test, data.FashionMNISTMean, data.FashionMNISTStd, err
 	case "cifar10", "cifar100":
 		if dir == "" {
 			return nil, nil, nil, nil, errors.Errorf("--dataset %s needs --data DIR (the folder of the binary version's .bin files)", name)
@@ -41,7 +41,7 @@ func loadDataset(name, dir string) (train, test *data.Set, mean, std []float32, 
 		if train, err = load(dir, true); err == nil {
 			test, err = load(dir, false)
 		}
-		return train, test, []float32{0.4914, 0.4822, 0.4465}, []float32{0.2470, 0.2435, 0.2616}, err
+		return train, test, data.CIFAR10Mean, data.CIFAR10Std, err
 	case "folder":
 		if dir == "" {
 			return nil, nil, nil, nil, errors.New("--dataset folder needs --data DIR with DIR/train/<class>/*.png|jpg and DIR/val/<class>/...")
@@ -49,7 +49,7 @@ func loadDataset(name, dir string) (train, test *data.Set, mean, std []float32, 
 		if train, err = data.ImageFolder(dir+"/train", 224); err == nil {
 			test, err = data.ImageFolder(dir+"/val", 224)
 		}
-		return train, test, []float32{0.485, 0.456, 0.406}, []float32{0.229, 0.224, 0.225}, err
+		return train, test, data.ImageNetMean, data.ImageNetStd, err
 	}
 	return nil, nil, nil, nil, errors.Errorf("unknown dataset %q (known: %s)", name, datasetNames)
 }

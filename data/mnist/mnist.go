@@ -27,7 +27,7 @@ var (
 
 // Mean and Std are the per-channel mean and standard deviation of the MNIST training
 // pixels scaled to [0,1], for data.LoaderConfig.
-var Mean, Std = []float32{0.1307}, []float32{0.3081}
+var Mean, Std = data.MNISTMean, data.MNISTStd
 
 // Train decodes the 60000 training examples. Each call decodes the embedded files anew
 // (a fraction of a second) and returns a Set the caller owns.
