@@ -54,6 +54,7 @@ type Predictor struct {
 	model   string
 	dataset Dataset
 	labels  []string
+	batch   int
 	buf     []float32
 }
 
@@ -101,7 +102,7 @@ func New(cfg Config) (*Predictor, error) {
 			return nil, errors.Wrapf(err, "infer: %s", spec.Name)
 		}
 	}
-	return &Predictor{net: net, model: spec.Name, dataset: ds, labels: labels,
+	return &Predictor{net: net, model: spec.Name, dataset: ds, labels: labels, batch: net.Batch(),
 		buf: make([]float32, net.Batch()*t.Channels()*t.Height*t.Width)}, nil
 }
 
@@ -122,6 +123,9 @@ func labelsFor(user, known []string, classes int) ([]string, error) {
 	}
 	return out, nil
 }
+
+// Batch is the most pictures one forward pass takes.
+func (p *Predictor) Batch() int { return p.batch }
 
 // Model is the registry name of the model.
 func (p *Predictor) Model() string { return p.model }
@@ -147,8 +151,8 @@ func (p *Predictor) Predict(imgs []image.Image, k int) ([][]Class, error) {
 	t := p.dataset.Transform
 	size := t.Channels() * t.Height * t.Width
 	out := make([][]Class, 0, len(imgs))
-	for start := 0; start < len(imgs); start += p.net.Batch() {
-		n := min(p.net.Batch(), len(imgs)-start)
+	for start := 0; start < len(imgs); start += p.batch {
+		n := min(p.batch, len(imgs)-start)
 		for i := range n {
 			if err := t.Apply(imgs[start+i], p.buf[i*size:(i+1)*size]); err != nil {
 				return nil, errors.Wrapf(err, "picture %d", start+i)

@@ -7,6 +7,7 @@
 //	zoo eval lenet --weights runs/lenet/weights.safetensors
 //	zoo forward resnet18 --weights w.safetensors --input in.safetensors --output out.safetensors
 //	zoo bench lenet --batch 64 --steps 50 --json
+//	zoo predict resnet18 --weights w.safetensors cat.jpg
 package main
 
 import (
@@ -30,6 +31,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd())
+	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), predictCmd())
 	return root
 }
