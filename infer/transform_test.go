@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/convzoo/convzoo/internal/pyref"
 )
 
 type manifest struct {
@@ -26,7 +28,7 @@ type manifest struct {
 func torchvisionCases(t *testing.T) (string, manifest) {
 	t.Helper()
 	dir := t.TempDir()
-	runPython(t, "testdata/preprocess.py", dir)
+	pyref.Run(t, "testdata/preprocess.py", dir)
 	var m manifest
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
 	if err == nil {
