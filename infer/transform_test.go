@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -64,7 +65,7 @@ func testTransforms(t *testing.T, dir string, m manifest) {
 				t.Fatal(err)
 			}
 			tr := ds.Transform
-			if got := []int{tr.Channels(), tr.Height, tr.Width}; !equalInts(got, c.Shape) {
+			if got := []int{tr.Channels(), tr.Height, tr.Width}; !slices.Equal(got, c.Shape) {
 				t.Fatalf("transform shape %v, torchvision's %v", got, c.Shape)
 			}
 			want := readF32(t, filepath.Join(dir, c.Tensor))
@@ -137,16 +138,4 @@ func readF32(t *testing.T, path string) []float32 {
 		out[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
 	}
 	return out
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
