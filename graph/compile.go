@@ -34,6 +34,8 @@ type Net struct {
 	vm      G.VM
 	y       *G.Node
 	xT      *tensor.Dense // the input node's value, (Batch, C, H, W)
+	x32     []float32     // xT's backing (Data() allocates at every call)
+	x64     []float64
 	batch   int
 	input   [3]int
 	classes int
@@ -81,6 +83,8 @@ func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
 	n = &Net{y: y, batch: cfg.Batch, input: [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]},
 		classes: y.Shape()[1], dtype: cfg.Dtype}
 	n.xT = tensor.New(tensor.WithShape(cfg.Batch, cfg.Input[0], cfg.Input[1], cfg.Input[2]), tensor.Of(cfg.Dtype))
+	n.x32, _ = n.xT.Data().([]float32)
+	n.x64, _ = n.xT.Data().([]float64)
 	if err := G.Let(x, n.xT); err != nil {
 		return nil, errors.Wrap(err, "graph: Compile: binding the input")
 	}
@@ -128,11 +132,10 @@ func (n *Net) Forward(x *tensor.Dense) (out *tensor.Dense, err error) {
 		}
 	}()
 	defer n.vm.Reset()
-	switch d := n.xT.Data().(type) {
-	case []float32:
-		padCopy(d, x.Data().([]float32))
-	case []float64:
-		padCopy(d, x.Data().([]float64))
+	if n.x32 != nil {
+		padCopy(n.x32, x.Data().([]float32))
+	} else {
+		padCopy(n.x64, x.Data().([]float64))
 	}
 	if err := n.vm.RunAll(); err != nil {
 		return nil, errors.Wrap(err, "graph: Forward: running the evaluation graph")
