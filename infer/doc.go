@@ -1,5 +1,5 @@
 // Package infer runs convzoo's models on pictures: decoding (JPEG, PNG,
-// GIF, BMP, TIFF, WebP, any colour model, EXIF orientation), the
+// GIF, BMP, WebP, any colour model, EXIF orientation), the
 // preprocessing each model's training data had (torchvision's evaluation
 // transform for ImageNet, the small data sets' size and normalisation),
 // and a Predictor that compiles a model once (graph.Compile) and ranks

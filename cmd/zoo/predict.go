@@ -35,7 +35,7 @@ func predictCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "predict MODEL --weights W.safetensors [--top K] [--json] IMAGE...",
-		Short: "Name the classes of pictures (JPEG, PNG, GIF, BMP, TIFF, WebP)",
+		Short: "Name the classes of pictures (JPEG, PNG, GIF, BMP, WebP)",
 		Long: `Decodes each picture (any size and colour model; a JPEG's EXIF orientation is
 applied), prepares it as the model's training data was (ImageNet models:
 torchvision's Resize(256), CenterCrop(224), Normalize; LeNet: 28x28 grey,
