@@ -38,9 +38,6 @@ func MNIST(dir string, train bool) (*Set, error) {
 	return idxDir(dir, train, "mnist", MNISTClasses)
 }
 
-// MNISTClasses names the ten MNIST classes (index = label).
-var MNISTClasses = []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}
-
 // idxDir reads the training or test split of an MNIST-layout data set from dir.
 func idxDir(dir string, train bool, name string, classes []string) (*Set, error) {
 	prefix, split := "t10k", "-test"

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/convzoo/convzoo/graph"
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -68,25 +67,20 @@ func fixtureForward(t *testing.T, dir, name string) (got, want []float32) {
 	s := in.Shape()
 	cfg := Config{Classes: logits.Shape()[1], InChannels: s[1]}
 	ps := graph.NewParams()
-	b := graph.NewBuilder(ps, graph.Config{})
-	x := b.Input("input", s...)
-	y := spec.New(cfg)(b, x)
-	if err := b.Err(); err != nil {
+	net, err := graph.Compile(spec.New(cfg), ps, graph.CompileConfig{Batch: s[0], Input: s[1:]})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer net.Close()
 	if _, err := ps.Load(filepath.Join(dir, name+".weights.safetensors")); err != nil {
 		t.Fatalf("loading PyTorch's state_dict: %v", err)
 	}
-	if err := G.Let(x, in); err != nil {
-		t.Fatal(err)
-	}
-	vm := G.NewTapeMachine(b.Graph())
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
+	y, err := net.Forward(in)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if !y.Shape().Eq(logits.Shape()) {
 		t.Fatalf("logits shape %v, PyTorch's %v", y.Shape(), logits.Shape())
 	}
-	return append([]float32(nil), y.Value().Data().([]float32)...), logits.Data().([]float32)
+	return y.Data().([]float32), logits.Data().([]float32)
 }

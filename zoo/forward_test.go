@@ -8,40 +8,32 @@ import (
 	"time"
 
 	"github.com/convzoo/convzoo/graph"
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
-// forwardGraph builds spec's model as an evaluation graph of batch n at
-// its default input over a fresh store, with random input bound.
-func forwardGraph(tb testing.TB, s Spec, dtype tensor.Dtype, n int) (*graph.Builder, *G.Node) {
+// forwardNet compiles spec's model for batch n at its default input over
+// a fresh store and returns it with a random input.
+func forwardNet(tb testing.TB, s Spec, dtype tensor.Dtype, n int) (*graph.Net, *tensor.Dense) {
 	tb.Helper()
-	b := graph.NewBuilder(graph.NewParams(), graph.Config{Dtype: dtype, Rand: rand.New(rand.NewSource(1))})
-	x := b.Input("x", n, s.Input[0], s.Input[1], s.Input[2])
-	y := s.New(Config{})(b, x)
-	if err := b.Err(); err != nil {
+	net, err := graph.Compile(s.New(Config{}), graph.NewParams(), graph.CompileConfig{Batch: n, Input: s.Input[:], Dtype: dtype})
+	if err != nil {
 		tb.Fatal(err)
 	}
-	size := n * s.Input[0] * s.Input[1] * s.Input[2]
+	tb.Cleanup(func() { net.Close() })
+	shape := []int{n, s.Input[0], s.Input[1], s.Input[2]}
+	in := tensor.New(tensor.WithShape(shape...), tensor.Of(dtype))
 	rng := rand.New(rand.NewSource(3))
-	var in *tensor.Dense
-	if dtype == tensor.Float64 {
-		d := make([]float64, size)
+	switch d := in.Data().(type) {
+	case []float64:
 		for i := range d {
 			d[i] = rng.NormFloat64()
 		}
-		in = tensor.New(tensor.WithShape(n, s.Input[0], s.Input[1], s.Input[2]), tensor.WithBacking(d))
-	} else {
-		d := make([]float32, size)
+	case []float32:
 		for i := range d {
 			d[i] = float32(rng.NormFloat64())
 		}
-		in = tensor.New(tensor.WithShape(n, s.Input[0], s.Input[1], s.Input[2]), tensor.WithBacking(d))
 	}
-	if err := G.Let(x, in); err != nil {
-		tb.Fatal(err)
-	}
-	return b, y
+	return net, in
 }
 
 // TestForward runs every registered model forward once at its default
@@ -59,16 +51,15 @@ func TestForward(t *testing.T) {
 				if s.Input[1] >= 224 && testing.Short() {
 					t.Skip("224x224 forward; skipped under -short")
 				}
-				b, y := forwardGraph(t, s, dt, 1)
-				vm := G.NewTapeMachine(b.Graph())
-				defer vm.Close()
+				net, in := forwardNet(t, s, dt, 1)
 				start := time.Now()
-				if err := vm.RunAll(); err != nil {
+				y, err := net.Forward(in)
+				if err != nil {
 					t.Fatal(err)
 				}
 				t.Logf("forward %v", time.Since(start))
 				var out []float64
-				switch d := y.Value().Data().(type) {
+				switch d := y.Data().(type) {
 				case []float32:
 					for _, v := range d {
 						out = append(out, float64(v))
@@ -101,19 +92,39 @@ func BenchmarkForward224(bm *testing.B) {
 			continue
 		}
 		bm.Run(s.Name, func(bm *testing.B) {
-			b, _ := forwardGraph(bm, s, tensor.Float32, 1)
-			vm := G.NewTapeMachine(b.Graph())
-			defer vm.Close()
-			bm.ResetTimer()
-			start := time.Now()
-			for range bm.N {
-				if err := vm.RunAll(); err != nil {
-					bm.Fatal(err)
-				}
-				vm.Reset()
-			}
-			bm.ReportMetric(time.Since(start).Seconds()/float64(bm.N), "s/forward")
+			benchForward(bm, s)
 		})
 		runtime.GC()
 	}
+}
+
+// BenchmarkBatch1 times graph.Net.Forward at batch 1, the latency of a
+// server predicting one request at a time, for a small and a large model
+// (go test -run '^$' -bench Batch1 -benchmem ./zoo/).
+func BenchmarkBatch1(bm *testing.B) {
+	for _, name := range []string{"lenet", "resnet20", "resnet18"} {
+		s, err := Get(name)
+		if err != nil {
+			bm.Fatal(err)
+		}
+		bm.Run(name, func(bm *testing.B) { benchForward(bm, s) })
+		runtime.GC()
+	}
+}
+
+// benchForward times Forward of spec's model at batch 1 in float32.
+func benchForward(bm *testing.B, s Spec) {
+	net, in := forwardNet(bm, s, tensor.Float32, 1)
+	if _, err := net.Forward(in); err != nil { // warm-up: first-call buffers
+		bm.Fatal(err)
+	}
+	bm.ReportAllocs()
+	bm.ResetTimer()
+	start := time.Now()
+	for range bm.N {
+		if _, err := net.Forward(in); err != nil {
+			bm.Fatal(err)
+		}
+	}
+	bm.ReportMetric(time.Since(start).Seconds()/float64(bm.N), "s/forward")
 }

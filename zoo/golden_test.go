@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/convzoo/convzoo/graph"
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -71,26 +70,20 @@ func TestGoldenForward(t *testing.T) {
 				t.Fatal(err)
 			}
 			ps := graph.NewParams()
-			b := graph.NewBuilder(ps, graph.Config{Dtype: tensor.Float64})
 			in := inputs[name]
-			x := b.Input("x", in...)
-			y := s.New(Config{Classes: 10})(b, x)
-			if err := b.Err(); err != nil {
+			net, err := graph.Compile(s.New(Config{Classes: 10}), ps, graph.CompileConfig{Batch: in[0], Input: in[1:], Dtype: tensor.Float64})
+			if err != nil {
 				t.Fatal(err)
 			}
+			defer net.Close()
 			for _, p := range ps.All() {
 				copy(p.Value.Data().([]float64), goldenFill(p.Name, p.Value.Shape()))
 			}
-			shape := tensor.Shape(in)
-			if err := G.Let(x, tensor.New(tensor.WithShape(in...), tensor.WithBacking(goldenFill("input", shape)))); err != nil {
+			y, err := net.Forward(tensor.New(tensor.WithShape(in...), tensor.WithBacking(goldenFill("input", tensor.Shape(in)))))
+			if err != nil {
 				t.Fatal(err)
 			}
-			vm := G.NewTapeMachine(b.Graph())
-			defer vm.Close()
-			if err := vm.RunAll(); err != nil {
-				t.Fatal(err)
-			}
-			got := y.Value().Data().([]float64)
+			got := y.Data().([]float64)
 			if len(got) != len(want) {
 				t.Fatalf("%d logits, want %d", len(got), len(want))
 			}

@@ -154,18 +154,15 @@ func benchTrain(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, m modelFlags, s
 }
 
 func benchInfer(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, size, batch, steps int) (float64, error) {
-	b, x, _, err := build(spec, cfg, ps, false, batch, size)
+	c, h, w := inputDims(spec, cfg, size)
+	net, err := graph.Compile(spec.New(cfg), ps, graph.CompileConfig{Batch: batch, Input: []int{c, h, w}})
 	if err != nil {
 		return 0, err
 	}
-	if err := G.Let(x, randomTensor(rand.New(rand.NewSource(2)), x.Shape(), 0)); err != nil {
-		return 0, err
-	}
-	vm := G.NewTapeMachine(b.Graph())
-	defer vm.Close()
+	defer net.Close()
+	x := randomTensor(rand.New(rand.NewSource(2)), tensor.Shape{batch, c, h, w}, 0)
 	return timeSteps(steps, func() error {
-		err := vm.RunAll()
-		vm.Reset()
+		_, err := net.Forward(x)
 		return err
 	})
 }

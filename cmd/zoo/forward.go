@@ -9,7 +9,6 @@ import (
 	"github.com/convzoo/convzoo/zoo"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
-	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
 
@@ -64,25 +63,18 @@ func forward(spec zoo.Spec, cfg zoo.Config, weights, input string) (*tensor.Dens
 		return nil, errors.Errorf("%s has no tensor named \"input\"", input)
 	}
 	s := in.Shape()
-	if in.Dtype() != tensor.Float32 || s.Dims() != 4 || s[2] != s[3] {
-		return nil, errors.Errorf("%s: \"input\" is %v%v, want float32 (N,C,H,W) with H == W", input, in.Dtype(), s)
+	if in.Dtype() != tensor.Float32 || s.Dims() != 4 {
+		return nil, errors.Errorf("%s: \"input\" is %v%v, want float32 (N,C,H,W)", input, in.Dtype(), s)
 	}
 	cfg.InChannels = s[1]
 	ps := graph.NewParams()
-	b, x, y, err := build(spec, cfg, ps, false, s[0], s[2])
+	net, err := graph.Compile(spec.New(cfg), ps, graph.CompileConfig{Batch: s[0], Input: s[1:]})
 	if err != nil {
 		return nil, err
 	}
+	defer net.Close()
 	if err := loadWeights(ps, weights, spec.Name, false, io.Discard); err != nil {
 		return nil, err
 	}
-	if err := G.Let(x, in); err != nil {
-		return nil, errors.Wrap(err, "setting the input")
-	}
-	vm := G.NewTapeMachine(b.Graph())
-	defer vm.Close()
-	if err := vm.RunAll(); err != nil {
-		return nil, errors.Wrap(err, "running the evaluation graph")
-	}
-	return y.Value().(*tensor.Dense).Clone().(*tensor.Dense), nil
+	return net.Forward(in)
 }

@@ -8,6 +8,7 @@
 //	zoo forward resnet18 --weights w.safetensors --input in.safetensors --output out.safetensors
 //	zoo bench lenet --batch 64 --steps 50 --json
 //	zoo convert resnet18.pth resnet18.safetensors --dtype f16
+//	zoo predict resnet18 --weights w.safetensors cat.jpg
 package main
 
 import (
@@ -43,6 +44,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), convertCmd())
+	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), convertCmd(), predictCmd())
 	return root
 }
