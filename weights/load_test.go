@@ -73,3 +73,15 @@ func TestLoadStrictNamesEveryKeyAndChangesNothing(t *testing.T) {
 		t.Fatal("Load into nil Params")
 	}
 }
+
+// A DataParallel state_dict saved to safetensors loads too.
+func TestLoadStripsModulePrefixFromSafetensors(t *testing.T) {
+	path := save(t, map[string]*tensor.Dense{
+		"module.conv.weight":     tensor.New(tensor.WithShape(2, 2), tensor.WithBacking([]float32{1, 2, 3, 4})),
+		"module.bn.running_mean": tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{7, 8})),
+	})
+	rep, err := Load(store(), path, Options{})
+	if err != nil || len(rep.Loaded) != 2 || rep.Meta["stripped_prefix"] != "module." {
+		t.Fatalf("%v %+v", err, rep)
+	}
+}

@@ -58,7 +58,8 @@ func isStateDictKey(k any) bool {
 // dtype graph.ReadSafetensors reads) or PyTorch's torch.save zip (a
 // state_dict, or a checkpoint dict holding one under "state_dict",
 // "model_state_dict" or "model", whose other plain values become metadata).
-// Keys prefixed "module." on every tensor (DataParallel) lose the prefix.
+// Keys prefixed "module." on every tensor (DataParallel) lose the prefix,
+// in either format.
 // A pre-1.6 torch.save file is an error saying how to re-save it.
 func Read(path string) (map[string]*tensor.Dense, map[string]string, error) {
 	st, err := os.Stat(path)
@@ -84,6 +85,13 @@ func Read(path string) (map[string]*tensor.Dense, map[string]string, error) {
 		ts, meta, err := graph.ReadSafetensors(bufio.NewReaderSize(f, 1<<20), path)
 		if err != nil {
 			return nil, nil, errors.Wrap(err, "weights")
+		}
+		if stripped, ok := stripPrefix(ts, "module."); ok {
+			ts = stripped
+			if meta == nil {
+				meta = map[string]string{}
+			}
+			meta["stripped_prefix"] = "module."
 		}
 		return ts, meta, nil
 	case TorchZip:
