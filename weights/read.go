@@ -6,11 +6,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -62,18 +62,15 @@ func isStateDictKey(k any) bool {
 // in either format.
 // A pre-1.6 torch.save file is an error saying how to re-save it.
 func Read(path string) (map[string]*tensor.Dense, map[string]string, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, nil, errors.Wrap(err, "weights")
-	}
-	if !st.Mode().IsRegular() {
-		return nil, nil, errors.Errorf("weights: %s is not a regular file (%v)", path, st.Mode().Type())
-	}
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path) // a FIFO or device is refused, never read
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "weights")
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, nil, errors.Wrap(err, "weights")
+	}
 	head := make([]byte, 16)
 	n, _ := io.ReadFull(f, head)
 	head = head[:n]

@@ -2,8 +2,8 @@ package main
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -41,45 +41,29 @@ func convert(out io.Writer, in, dst, dtype string) error {
 	default:
 		return errors.Errorf("--dtype %q: want f32, f16 or bf16", dtype)
 	}
-	if err := notSameFile(dst, in); err != nil {
+	if err := safefile.CheckOutput(dst, in); err != nil {
+		return err
+	}
+	ts, meta, err := weights.Read(in) // refuses a FIFO or device before reading it
+	if err != nil {
 		return err
 	}
 	head := make([]byte, 16)
-	if f, err := os.Open(in); err == nil {
+	if f, err := safefile.OpenRegular(in); err == nil {
 		n, _ := io.ReadFull(f, head)
 		head = head[:n]
 		f.Close()
-	}
-	ts, meta, err := weights.Read(in)
-	if err != nil {
-		return err
 	}
 	if meta == nil {
 		meta = map[string]string{}
 	}
 	meta["converted_from"] = filepath.Base(in) + " (" + string(weights.Sniff(head)) + ")"
-	if err := graph.WriteFileAtomic(dst, func(w io.Writer) error { return graph.WriteSafetensorsAs(w, ts, meta, dt) }); err != nil {
+	if err := safefile.Write(dst, func(w io.Writer) error { return graph.WriteSafetensorsAs(w, ts, meta, dt) }); err != nil {
 		return err
 	}
 	if dt == "" {
 		dt = "as read"
 	}
 	fmt.Fprintf(out, "wrote %d tensors (floats %s) from %s to %s\n", len(ts), dt, in, dst)
-	return nil
-}
-
-// notSameFile refuses an output that is the input, by name or as the same
-// file through another path or a hard link.
-func notSameFile(out, in string) error {
-	ai, err1 := filepath.Abs(in)
-	ao, err2 := filepath.Abs(out)
-	if err1 == nil && err2 == nil && ai == ao {
-		return errors.Errorf("output %s is the input file", out)
-	}
-	si, err1 := os.Stat(in)
-	so, err2 := os.Stat(out)
-	if err1 == nil && err2 == nil && os.SameFile(si, so) {
-		return errors.Errorf("output %s is the input file %s", out, in)
-	}
 	return nil
 }
