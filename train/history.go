@@ -9,16 +9,21 @@ import (
 	"github.com/convzoo/convzoo/graph"
 )
 
-// EpochStats are the results of one epoch. TrainLoss and TrainAcc are
-// means over the epoch's training steps (in training mode); TestLoss and
-// TestAcc are NaN when Fit has no test set. Seconds includes evaluation.
+// EpochStats are the results of one epoch. TrainLoss, TrainAcc and
+// TrainTop5 are means over the epoch's training steps (in training mode);
+// the test values are NaN when Fit has no test set. Seconds includes
+// evaluation. LR is the learning rate of the epoch's first step.
 type EpochStats struct {
 	Epoch                                           int
 	TrainLoss, TrainAcc, TestLoss, TestAcc, Seconds float64
+	TrainTop5, TestTop5                             float64 // top-5 accuracies
+	LR                                              float64
 }
 
-// CSVHeader is the first line CSVHistory writes.
-const CSVHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds"
+// CSVHeader is the first line CSVHistory writes. Its first six columns
+// are those of the first version of the format; later columns are only
+// ever appended.
+const CSVHeader = "epoch,train_loss,train_acc,test_loss,test_acc,seconds,train_top5,test_top5,lr"
 
 // CSVHistory writes every epoch's statistics to path as CSV, one row per
 // epoch after CSVHeader, rewriting the whole file atomically at the end of
@@ -36,8 +41,9 @@ func WriteCSV(w io.Writer, stats []EpochStats) error {
 		return err
 	}
 	for _, e := range stats {
-		if _, err := fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s\n", e.Epoch, num(e.TrainLoss), num(e.TrainAcc),
-			num(e.TestLoss), num(e.TestAcc), strconv.FormatFloat(e.Seconds, 'f', 3, 64)); err != nil {
+		if _, err := fmt.Fprintf(w, "%d,%s,%s,%s,%s,%s,%s,%s,%s\n", e.Epoch, num(e.TrainLoss), num(e.TrainAcc),
+			num(e.TestLoss), num(e.TestAcc), strconv.FormatFloat(e.Seconds, 'f', 3, 64),
+			num(e.TrainTop5), num(e.TestTop5), num(e.LR)); err != nil {
 			return err
 		}
 	}

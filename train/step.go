@@ -28,10 +28,12 @@ type net struct {
 	lossV        G.Value
 	batch        int
 	classes      int
+	clip         float64 // max global gradient norm; 0 means no clipping
 }
 
 // buildNet builds model over ps at the given batch size and input dims.
-func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int) (n *net, err error) {
+// xo configures the loss (label smoothing).
+func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts) (n *net, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			n, err = nil, errors.Errorf("train: building the %s graph: panic: %v", mode(training), r)
@@ -53,10 +55,10 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 		return nil, errors.Errorf("train: the model returned logits of shape %v, want (%d, classes)", s, batch)
 	}
 	n.classes = n.logits.Shape()[1]
-	n.loss = b.CrossEntropy(n.logits, n.y)
+	n.loss = b.CrossEntropyWith(n.logits, n.y, xo)
 	if training {
 		for i, aux := range b.Aux() {
-			l := b.CrossEntropy(aux.Logits, n.y)
+			l := b.CrossEntropyWith(aux.Logits, n.y, xo)
 			if b.Err() != nil {
 				break
 			}
@@ -148,6 +150,11 @@ func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, corre
 			return 0, 0, errors.Errorf("train: gradient of %q is %T, want a tensor", n.params[i].Name, g.Value())
 		}
 		n.gradT[i] = d
+	}
+	if n.clip > 0 {
+		if _, err := ClipGradNorm(n.gradT, n.clip); err != nil {
+			return 0, 0, err
+		}
 	}
 	return loss, correct, opt.Step(n.params, n.gradT, lr)
 }

@@ -30,6 +30,15 @@ type Config struct {
 	Augment   []data.Transform
 	Hooks     []Hook
 	MaxSteps  int // 0 => no limit; stops each epoch after this many steps (smoke tests)
+	// LabelSmoothing in [0,1) smooths the targets of the training and
+	// evaluation loss as torch.nn.CrossEntropyLoss(label_smoothing)
+	// (torchvision's reference scripts evaluate with the same criterion);
+	// 0 means none.
+	LabelSmoothing float64
+	// ClipGradNorm, when positive, rescales the gradients of every step to
+	// a global L2 norm of at most ClipGradNorm (ClipGradNorm below); 0
+	// means no clipping.
+	ClipGradNorm float64
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -75,6 +84,10 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return nil, errors.Errorf("train: New: learning rate %v", cfg.LR)
+	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 1):
+		return nil, errors.Errorf("train: New: LabelSmoothing %v, want a value in [0,1)", cfg.LabelSmoothing)
+	case !(cfg.ClipGradNorm >= 0) || math.IsInf(cfg.ClipGradNorm, 1):
+		return nil, errors.Errorf("train: New: ClipGradNorm %v, want a positive number or 0 for none", cfg.ClipGradNorm)
 	case cfg.Input != nil && (len(cfg.Input) != 3 || cfg.Input[0] <= 0 || cfg.Input[1] <= 0 || cfg.Input[2] <= 0):
 		return nil, errors.Errorf("train: New: Input %v, want positive (C, H, W)", cfg.Input)
 	}
@@ -155,13 +168,19 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 func (t *Trainer) training() (*net, error) {
 	if t.trainNet == nil {
 		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 0)))
-		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input)
+		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input, t.lossOpts())
 		if err != nil {
 			return nil, err
 		}
+		n.clip = t.cfg.ClipGradNorm
 		t.trainNet = n
 	}
 	return t.trainNet, nil
+}
+
+// lossOpts are the options of the training and evaluation loss.
+func (t *Trainer) lossOpts() graph.CrossEntropyOpts {
+	return graph.CrossEntropyOpts{LabelSmoothing: t.cfg.LabelSmoothing}
 }
 
 // classes checks that the model outputs at least ds's classes.
@@ -218,9 +237,11 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			return st.Epochs, err
 		}
 		if test != nil {
-			if es.TestLoss, es.TestAcc, err = t.Evaluate(test); err != nil {
+			m, err := t.EvaluateMetrics(test)
+			if err != nil {
 				return st.Epochs, err
 			}
+			es.TestLoss, es.TestAcc, es.TestTop5 = m.Loss(), m.Acc(), m.Top5Acc()
 		}
 		es.Seconds = time.Since(es.start).Seconds()
 		st.Epochs = append(st.Epochs, es.EpochStats)
@@ -238,17 +259,21 @@ type epochRun struct {
 
 // epoch runs the steps of one epoch.
 func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
-	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
+	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN(), TestTop5: math.NaN(), LR: math.NaN()},
+		start: time.Now()}
 	ld.Epoch()
 	var sum float64
-	correct, seen := 0, 0
+	m := NewMetrics(0)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
 			break
 		}
 		lr := t.sched.LR(st.Epoch-1, st.Step)
-		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
+		if st.Step == 0 {
+			es.LR = lr
+		}
+		loss, _, err := n.run(b, t.cfg.Optimizer, lr)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
 		}
@@ -259,14 +284,15 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 		st.GlobalStep++
 		st.Loss, st.LR = loss, lr
 		sum += loss
-		correct += hits
-		seen += b.N
+		if err := m.addValue(n.logitsV, b.Labels[:b.N]); err != nil {
+			return es, err
+		}
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
 	es.TrainLoss = sum / float64(max(st.Step, 1))
-	es.TrainAcc = float64(correct) / float64(max(seen, 1))
+	es.TrainAcc, es.TrainTop5 = m.Acc(), m.Top5Acc()
 	return es, nil
 }
 

@@ -96,7 +96,7 @@ func TestTrainEvalForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(hist)), "\n")
-	if len(lines) != 2 || lines[0] != "epoch,train_loss,train_acc,test_loss,test_acc,seconds" || !strings.HasPrefix(lines[1], "1,") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "epoch,train_loss,train_acc,test_loss,test_acc,seconds,") || !strings.HasPrefix(lines[1], "1,") {
 		t.Fatalf("history.csv:\n%s", hist)
 	}
 	weights := filepath.Join(dir, "weights.safetensors")
