@@ -18,7 +18,7 @@ type Config struct {
 	EvalBatch int       // 0 => 1000 (clamped to the evaluated set's size)
 	LR        float64   // 0 => 1e-3
 	Optimizer Optimizer // nil => &Adam{}
-	Schedule  Schedule  // nil => constant LR; zero fields of this package's schedules take LR and Epochs
+	Schedule  Schedule  // nil => constant LR; sees LR as ScheduleContext.BaseLR, Epochs, steps per epoch and the losses
 	// Seed drives all randomness: initial weights, shuffling, dropout
 	// masks and augmentation. The same Seed repeats a run bit for bit.
 	Seed  int64
@@ -102,11 +102,8 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{cfg: cfg, model: model, ps: ps, sched: cfg.Schedule,
 		dataRng: rand.New(rand.NewSource(derive(cfg.Seed, 1)))}
-	switch s := t.sched.(type) {
-	case nil:
+	if t.sched == nil {
 		t.sched = Constant(cfg.LR)
-	case filler:
-		t.sched = s.fill(cfg.LR, cfg.Epochs)
 	}
 	if cfg.Input != nil {
 		t.input, t.haveInput = [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]}, true
@@ -204,9 +201,6 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
-	if s, ok := t.sched.(interface{ withSteps(int) Schedule }); ok {
-		t.sched = s.withSteps(steps)
-	}
 	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
@@ -242,12 +236,14 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	ld.Epoch()
 	var sum float64
 	correct, seen := 0, 0
+	losses := monitored(st.Epochs)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
 			break
 		}
-		lr := t.sched.LR(st.Epoch-1, st.Step)
+		lr := t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
 		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
@@ -268,6 +264,19 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	es.TrainLoss = sum / float64(max(st.Step, 1))
 	es.TrainAcc = float64(correct) / float64(max(seen, 1))
 	return es, nil
+}
+
+// monitored returns the loss a schedule monitors for each epoch: the test
+// loss, or the training loss without a test set.
+func monitored(stats []EpochStats) []float64 {
+	ls := make([]float64, len(stats))
+	for i, e := range stats {
+		ls[i] = e.TestLoss
+		if math.IsNaN(e.TestLoss) {
+			ls[i] = e.TrainLoss
+		}
+	}
+	return ls
 }
 
 // fire calls one event of every hook, in order.

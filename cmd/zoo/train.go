@@ -17,6 +17,7 @@ type trainFlags struct {
 	schedule                             string
 	epochs, limit                        int
 	lr, momentum, weightDecay            float64
+	sched                                scheduleFlags
 	seed                                 int64
 	m                                    modelFlags
 }
@@ -40,7 +41,8 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.IntVar(&f.epochs, "epochs", 1, "number of epochs")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
-	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step) (default: the model's recipe, cosine for lenet, else constant)")
+	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
+	f.sched.register(fl)
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
@@ -77,7 +79,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.schedule == "" {
 		f.schedule = spec.Schedule
 	}
-	sched, err := schedule(f.schedule)
+	sched, err := f.sched.schedule(f.schedule)
 	if err != nil {
 		return err
 	}
@@ -142,16 +144,6 @@ func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
 		return &train.SGD{Momentum: momentum, WeightDecay: wd}, nil
 	}
 	return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
-}
-
-func schedule(name string) (train.Schedule, error) {
-	switch strings.ToLower(name) {
-	case "", "constant":
-		return nil, nil
-	case "cosine":
-		return train.Cosine{PerStep: true}, nil
-	}
-	return nil, errors.Errorf("unknown schedule %q (known: constant, cosine)", name)
 }
 
 // writable makes sure dir exists and accepts files, before any work.
