@@ -30,6 +30,16 @@ type Config struct {
 	Augment   []data.Transform
 	Hooks     []Hook
 	MaxSteps  int // 0 => no limit; stops each epoch after this many steps (smoke tests)
+
+	// EMADecay, when not 0, keeps an exponential moving average of the
+	// weights (torchvision's --model-ema-decay): after every EMASteps-th
+	// step of an epoch (indices 0, EMASteps, ...), ema ← EMADecay·ema +
+	// (1−EMADecay)·w, the first update copying w; buffers are copied.
+	// Fit evaluates the average in place of the raw weights, State.EMA
+	// holds it, and the Checkpoint hook's final file stores it. Must be in
+	// [0, 1).
+	EMADecay float64
+	EMASteps int // steps between EMA updates; 0 => 1 (train.py's --model-ema-steps is 32)
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -43,6 +53,7 @@ type State struct {
 	LR            float64 // learning rate of the last step
 	Epochs        []EpochStats
 	Params        *graph.Params
+	EMA           *graph.Params // the moving average of Params; nil without Config.EMADecay
 	// Stop, set by a hook, ends Fit after the current step (OnStep) or
 	// epoch (OnEpochEnd); OnEnd still runs.
 	Stop bool
@@ -59,6 +70,7 @@ type Trainer struct {
 	trainNet  *net
 	evalNet   *net
 	dataRng   *rand.Rand
+	ema       *ema // nil without Config.EMADecay
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -70,9 +82,11 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: New: nil model")
 	case ps == nil:
 		return nil, errors.New("train: New: nil Params")
-	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0:
-		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d or MaxSteps %d",
-			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps)
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0 || cfg.EMASteps < 0:
+		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d, MaxSteps %d or EMASteps %d",
+			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps, cfg.EMASteps)
+	case !(cfg.EMADecay >= 0 && cfg.EMADecay < 1):
+		return nil, errors.Errorf("train: New: EMADecay %v, want 0 (none) or a value in (0, 1)", cfg.EMADecay)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return nil, errors.Errorf("train: New: learning rate %v", cfg.LR)
 	case cfg.Input != nil && (len(cfg.Input) != 3 || cfg.Input[0] <= 0 || cfg.Input[1] <= 0 || cfg.Input[2] <= 0):
@@ -201,7 +215,13 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
+	if t.cfg.EMADecay > 0 && t.ema == nil {
+		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
+	}
 	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	if t.ema != nil {
+		st.EMA = t.ema.store
+	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
@@ -212,7 +232,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			return st.Epochs, err
 		}
 		if test != nil {
-			if es.TestLoss, es.TestAcc, err = t.Evaluate(test); err != nil {
+			if es.TestLoss, es.TestAcc, err = t.evaluateAverage(test); err != nil {
 				return st.Epochs, err
 			}
 		}
@@ -251,6 +271,11 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
 		}
+		if t.ema != nil && t.ema.due(st.Step) {
+			if err := t.ema.update(t.ps); err != nil {
+				return es, err
+			}
+		}
 		st.Step++
 		st.GlobalStep++
 		st.Loss, st.LR = loss, lr
@@ -264,6 +289,31 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	es.TrainLoss = sum / float64(max(st.Step, 1))
 	es.TrainAcc = float64(correct) / float64(max(seen, 1))
 	return es, nil
+}
+
+// evaluateAverage evaluates the moving average of the weights when there
+// is one, else the weights.
+func (t *Trainer) evaluateAverage(ds data.Dataset) (loss, acc float64, err error) {
+	if t.ema == nil {
+		return t.Evaluate(ds)
+	}
+	if err := t.ema.swap(t.ps); err != nil {
+		return 0, 0, err
+	}
+	loss, acc, err = t.Evaluate(ds)
+	if serr := t.ema.swap(t.ps); err == nil {
+		err = serr
+	}
+	return loss, acc, err
+}
+
+// EMA returns the moving average of the weights, nil without
+// Config.EMADecay or before Fit.
+func (t *Trainer) EMA() *graph.Params {
+	if t.ema == nil {
+		return nil
+	}
+	return t.ema.store
 }
 
 // monitored returns the loss a schedule monitors for each epoch: the test

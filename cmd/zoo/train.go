@@ -17,6 +17,8 @@ type trainFlags struct {
 	schedule                             string
 	epochs, limit                        int
 	lr, momentum, weightDecay            float64
+	emaDecay                             float64
+	emaSteps                             int
 	sched                                scheduleFlags
 	seed                                 int64
 	m                                    modelFlags
@@ -43,6 +45,8 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
 	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
 	f.sched.register(fl)
+	fl.Float64Var(&f.emaDecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
+	fl.IntVar(&f.emaSteps, "ema-steps", 1, "steps between moving-average updates")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
@@ -71,6 +75,9 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	}
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
+	}
+	if !(f.emaDecay >= 0 && f.emaDecay < 1) || f.emaSteps < 1 {
+		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.emaDecay, f.emaSteps)
 	}
 	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
 	if err != nil {
@@ -112,7 +119,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
-		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w},
+		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w}, EMADecay: f.emaDecay, EMASteps: f.emaSteps,
 	})
 	if err != nil {
 		return err
