@@ -18,7 +18,7 @@ type Config struct {
 	EvalBatch int       // 0 => 1000 (clamped to the evaluated set's size)
 	LR        float64   // 0 => 1e-3
 	Optimizer Optimizer // nil => &Adam{}
-	Schedule  Schedule  // nil => constant LR; zero fields of this package's schedules take LR and Epochs
+	Schedule  Schedule  // nil => constant LR; sees LR as ScheduleContext.BaseLR, Epochs, steps per epoch and the losses
 	// Seed drives all randomness: initial weights, shuffling, dropout
 	// masks and augmentation. The same Seed repeats a run bit for bit.
 	Seed  int64
@@ -39,6 +39,16 @@ type Config struct {
 	// a global L2 norm of at most ClipGradNorm (ClipGradNorm below); 0
 	// means no clipping.
 	ClipGradNorm float64
+
+	// EMADecay, when not 0, keeps an exponential moving average of the
+	// weights (torchvision's --model-ema-decay): after every EMASteps-th
+	// step of an epoch (indices 0, EMASteps, ...), ema ← EMADecay·ema +
+	// (1−EMADecay)·w, the first update copying w; buffers are copied.
+	// Fit evaluates the average in place of the raw weights, State.EMA
+	// holds it, and the Checkpoint hook's final file stores it. Must be in
+	// [0, 1).
+	EMADecay float64
+	EMASteps int // steps between EMA updates; 0 => 1 (train.py's --model-ema-steps is 32)
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -52,6 +62,7 @@ type State struct {
 	LR            float64 // learning rate of the last step
 	Epochs        []EpochStats
 	Params        *graph.Params
+	EMA           *graph.Params // the moving average of Params; nil without Config.EMADecay
 	// Stop, set by a hook, ends Fit after the current step (OnStep) or
 	// epoch (OnEpochEnd); OnEnd still runs.
 	Stop bool
@@ -68,6 +79,7 @@ type Trainer struct {
 	trainNet  *net
 	evalNet   *net
 	dataRng   *rand.Rand
+	ema       *ema // nil without Config.EMADecay
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -79,9 +91,11 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: New: nil model")
 	case ps == nil:
 		return nil, errors.New("train: New: nil Params")
-	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0:
-		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d or MaxSteps %d",
-			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps)
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0 || cfg.EMASteps < 0:
+		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d, MaxSteps %d or EMASteps %d",
+			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps, cfg.EMASteps)
+	case !(cfg.EMADecay >= 0 && cfg.EMADecay < 1):
+		return nil, errors.Errorf("train: New: EMADecay %v, want 0 (none) or a value in (0, 1)", cfg.EMADecay)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return nil, errors.Errorf("train: New: learning rate %v", cfg.LR)
 	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 1):
@@ -115,11 +129,8 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{cfg: cfg, model: model, ps: ps, sched: cfg.Schedule,
 		dataRng: rand.New(rand.NewSource(derive(cfg.Seed, 1)))}
-	switch s := t.sched.(type) {
-	case nil:
+	if t.sched == nil {
 		t.sched = Constant(cfg.LR)
-	case filler:
-		t.sched = s.fill(cfg.LR, cfg.Epochs)
 	}
 	if cfg.Input != nil {
 		t.input, t.haveInput = [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]}, true
@@ -223,10 +234,13 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
-	if s, ok := t.sched.(interface{ withSteps(int) Schedule }); ok {
-		t.sched = s.withSteps(steps)
+	if t.cfg.EMADecay > 0 && t.ema == nil {
+		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
 	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	if t.ema != nil {
+		st.EMA = t.ema.store
+	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
@@ -237,7 +251,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			return st.Epochs, err
 		}
 		if test != nil {
-			m, err := t.EvaluateMetrics(test)
+			m, err := t.evaluateAverage(test)
 			if err != nil {
 				return st.Epochs, err
 			}
@@ -264,12 +278,14 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	ld.Epoch()
 	var sum float64
 	m := NewMetrics(0)
+	losses := monitored(st.Epochs)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
 			break
 		}
-		lr := t.sched.LR(st.Epoch-1, st.Step)
+		lr := t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
 		if st.Step == 0 {
 			es.LR = lr
 		}
@@ -279,6 +295,11 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 		}
 		if math.IsNaN(loss) || math.IsInf(loss, 0) {
 			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
+		}
+		if t.ema != nil && t.ema.due(st.Step) {
+			if err := t.ema.update(t.ps); err != nil {
+				return es, err
+			}
 		}
 		st.Step++
 		st.GlobalStep++
@@ -294,6 +315,44 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	es.TrainLoss = sum / float64(max(st.Step, 1))
 	es.TrainAcc, es.TrainTop5 = m.Acc(), m.Top5Acc()
 	return es, nil
+}
+
+// evaluateAverage evaluates the moving average of the weights when there
+// is one, else the weights.
+func (t *Trainer) evaluateAverage(ds data.Dataset) (*Metrics, error) {
+	if t.ema == nil {
+		return t.EvaluateMetrics(ds)
+	}
+	if err := t.ema.swap(t.ps); err != nil {
+		return nil, err
+	}
+	m, err := t.EvaluateMetrics(ds)
+	if serr := t.ema.swap(t.ps); err == nil {
+		err = serr
+	}
+	return m, err
+}
+
+// EMA returns the moving average of the weights, nil without
+// Config.EMADecay or before Fit.
+func (t *Trainer) EMA() *graph.Params {
+	if t.ema == nil {
+		return nil
+	}
+	return t.ema.store
+}
+
+// monitored returns the loss a schedule monitors for each epoch: the test
+// loss, or the training loss without a test set.
+func monitored(stats []EpochStats) []float64 {
+	ls := make([]float64, len(stats))
+	for i, e := range stats {
+		ls[i] = e.TestLoss
+		if math.IsNaN(e.TestLoss) {
+			ls[i] = e.TrainLoss
+		}
+	}
+	return ls
 }
 
 // fire calls one event of every hook, in order.
