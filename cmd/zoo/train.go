@@ -20,22 +20,30 @@ type trainFlags struct {
 	emaDecay                             float64
 	emaSteps                             int
 	sched                                scheduleFlags
+	recipe                               recipeFlags
 	seed                                 int64
 	m                                    modelFlags
 }
 
-func trainCmd() *cobra.Command {
-	var f trainFlags
+func trainCmd() *cobra.Command { return trainCmdOver(&trainFlags{}) }
+
+// trainCmdOver is zoo train with its flags stored in f.
+func trainCmdOver(f *trainFlags) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "train MODEL",
 		Short: "Train a model (default: LeNet-5 on the embedded MNIST)",
 		Long: `Train a model with the shared trainer: a training graph and an evaluation graph
 over one parameter store, symbolic gradients, Gorgonia's TapeMachine.
 
-Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
-		Example: "  zoo train lenet\n  zoo train lenet --epochs 5 --out runs/lenet5\n  zoo train resnet20 --dataset cifar10 --data ~/cifar-10-batches-bin --optimizer sgd --lr 0.1",
-		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0]) },
+Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.
+
+A recipe (--recipe NAME) sets the flags not given on the command line; lenet
+trains with recipe lenet unless told otherwise. The settings in effect are
+printed at start, each marked with where it came from.`,
+		Example: "  zoo train lenet\n  zoo train lenet --epochs 5 --out runs/lenet5\n" +
+			"  zoo train resnet20 --dataset cifar10 --data ~/cifar-10-batches-bin --recipe resnet-cifar",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0]) },
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.dataset, "dataset", "mnist", "dataset: "+datasetNames)
@@ -43,19 +51,18 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.IntVar(&f.epochs, "epochs", 1, "number of epochs")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
-	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
+	fl.StringVar(&f.schedule, "schedule", "constant", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss)")
 	f.sched.register(fl)
 	fl.Float64Var(&f.emaDecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
 	fl.IntVar(&f.emaSteps, "ema-steps", 1, "steps between moving-average updates")
-	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
+	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum (sgd only)")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
 	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL)")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
 	f.m.register(cmd, 64)
-	batch := cmd.Flags().Lookup("batch")
-	batch.Usage, batch.DefValue = "batch size (default: the model's recipe, 32 for lenet, else 64)", "0"
+	f.recipe.register(fl)
 	return cmd
 }
 
@@ -64,8 +71,11 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if err != nil {
 		return err
 	}
-	if !cmd.Flags().Changed("batch") && spec.Batch > 0 {
-		f.m.batch = spec.Batch // the model's default recipe
+	if err := f.recipe.resolve(cmd.Flags(), spec.Name); err != nil {
+		return err
+	}
+	if f.m.batch <= 0 {
+		return errors.Errorf("--batch must be positive, got %d", f.m.batch)
 	}
 	if f.epochs < 1 {
 		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
@@ -79,12 +89,9 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if !(f.emaDecay >= 0 && f.emaDecay < 1) || f.emaSteps < 1 {
 		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.emaDecay, f.emaSteps)
 	}
-	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
+	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay, f.recipe.normDecay())
 	if err != nil {
 		return err
-	}
-	if f.schedule == "" {
-		f.schedule = spec.Schedule
 	}
 	sched, err := f.sched.schedule(f.schedule)
 	if err != nil {
@@ -117,10 +124,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.dataset}
 	out := cmd.OutOrStdout()
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
-	tr, err := train.New(spec.New(cfg), ps, train.Config{
+	tcfg := train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
 		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w}, EMADecay: f.emaDecay, EMASteps: f.emaSteps,
-	})
+	}
+	f.recipe.configure(&tcfg)
+	tr, err := train.New(spec.New(cfg), ps, tcfg)
 	if err != nil {
 		return err
 	}
@@ -129,8 +138,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %d, %s lr %g (%s), seed %d\n",
-		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.m.batch, f.optimizer, f.lr, f.schedule, f.seed)
+	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes\n%s\n",
+		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.recipe.settings(cmd.Flags()))
 	stats, err := tr.Fit(trainSet, testSet)
 	if err != nil {
 		return err
@@ -141,14 +150,16 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	return nil
 }
 
-func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
+// optimizer returns the optimizer called name; normWD, when not nil, is
+// the weight decay of batch-norm parameters and biases.
+func optimizer(name string, momentum, wd float64, normWD *float64) (train.Optimizer, error) {
 	switch strings.ToLower(name) {
 	case "adam":
-		return &train.Adam{WeightDecay: wd}, nil
+		return &train.Adam{WeightDecay: wd, NormWeightDecay: normWD}, nil
 	case "adamw":
-		return &train.Adam{WeightDecay: wd, Decoupled: true}, nil
+		return &train.Adam{WeightDecay: wd, Decoupled: true, NormWeightDecay: normWD}, nil
 	case "sgd":
-		return &train.SGD{Momentum: momentum, WeightDecay: wd}, nil
+		return &train.SGD{Momentum: momentum, WeightDecay: wd, NormWeightDecay: normWD}, nil
 	}
 	return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
 }

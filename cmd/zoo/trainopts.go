@@ -1,0 +1,124 @@
+package main
+
+import (
+	"strings"
+
+	"github.com/convzoo/convzoo/data"
+	"github.com/convzoo/convzoo/train"
+	"github.com/pkg/errors"
+	"github.com/spf13/pflag"
+)
+
+// recipeFlags are zoo train's recipe and torchvision's recipe tools
+// (label smoothing, norm weight decay, gradient clipping, augmentation).
+type recipeFlags struct {
+	recipe                                        string
+	labelSmoothing, normWeightDecay, clipGradNorm float64
+	cropPadding                                   int
+	flip                                          bool
+
+	name              string          // the recipe applied, "" for none
+	given, fromRecipe map[string]bool // flags set on the command line, by the recipe
+}
+
+func (r *recipeFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&r.recipe, "recipe", "", "named training recipe, overridden by explicit flags: "+recipeNames()+
+		"; none for the flags' defaults (default: lenet for lenet, none for other models)")
+	fl.Float64Var(&r.labelSmoothing, "label-smoothing", 0, "label smoothing of the loss, in [0, 1) (torch CrossEntropyLoss(label_smoothing))")
+	fl.Float64Var(&r.normWeightDecay, "norm-weight-decay", 0, "weight decay of batch-norm parameters and of biases "+
+		"(torchvision's --norm-weight-decay, biases included; default: --weight-decay for every parameter)")
+	fl.Float64Var(&r.clipGradNorm, "clip-grad-norm", 0, "clip the gradients to this global L2 norm (0: no clipping)")
+	fl.IntVar(&r.cropPadding, "crop-padding", 0, "augmentation: random crop after padding by N pixels (0: none)")
+	fl.BoolVar(&r.flip, "flip", false, "augmentation: random horizontal flip")
+}
+
+// resolve applies the recipe (--recipe, else the model's default) to the
+// flags not given, and refuses flags that do nothing for the chosen
+// optimizer. It runs before any other flag is read.
+func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
+	r.given = changedFlags(fl)
+	r.name = r.recipe
+	switch r.name {
+	case "":
+		r.name = defaultRecipes[model]
+	case "none":
+		r.name = ""
+	}
+	r.fromRecipe = map[string]bool{}
+	if r.name != "" {
+		rec, err := findRecipe(r.name)
+		if err != nil {
+			return err
+		}
+		if r.fromRecipe, err = rec.apply(fl, r.given); err != nil {
+			return err
+		}
+	}
+	opt := strings.ToLower(fl.Lookup("optimizer").Value.String())
+	if r.given["momentum"] && opt != "sgd" {
+		return errors.Errorf("--momentum does nothing with --optimizer %s (only sgd has momentum)", opt)
+	}
+	switch {
+	case !(r.labelSmoothing >= 0 && r.labelSmoothing < 1):
+		return errors.Errorf("--label-smoothing must be in [0, 1), got %g", r.labelSmoothing)
+	case !(r.normWeightDecay >= 0):
+		return errors.Errorf("--norm-weight-decay must not be negative, got %g", r.normWeightDecay)
+	case !(r.clipGradNorm >= 0):
+		return errors.Errorf("--clip-grad-norm must not be negative, got %g", r.clipGradNorm)
+	case r.cropPadding < 0:
+		return errors.Errorf("--crop-padding must not be negative, got %d", r.cropPadding)
+	}
+	return nil
+}
+
+// normDecay is --norm-weight-decay when given (on the command line or by
+// the recipe), else nil: --weight-decay for every parameter.
+func (r *recipeFlags) normDecay() *float64 {
+	if r.given["norm-weight-decay"] || r.fromRecipe["norm-weight-decay"] {
+		v := r.normWeightDecay
+		return &v
+	}
+	return nil
+}
+
+// configure sets the recipe tools of cfg.
+func (r *recipeFlags) configure(cfg *train.Config) {
+	cfg.LabelSmoothing, cfg.ClipGradNorm = r.labelSmoothing, r.clipGradNorm
+	if r.cropPadding > 0 {
+		cfg.Augment = append(cfg.Augment, data.RandomCrop{Padding: r.cropPadding})
+	}
+	if r.flip {
+		cfg.Augment = append(cfg.Augment, data.HorizontalFlip{})
+	}
+}
+
+// settings describes the effective training settings, each marked with
+// its source, for the line zoo train prints at start.
+func (r *recipeFlags) settings(fl *pflag.FlagSet) string {
+	names := []string{"optimizer", "lr"}
+	if strings.EqualFold(fl.Lookup("optimizer").Value.String(), "sgd") {
+		names = append(names, "momentum")
+	}
+	names = append(names, "weight-decay")
+	if r.normDecay() != nil {
+		names = append(names, "norm-weight-decay")
+	}
+	names = append(names, "batch", "epochs", "schedule")
+	switch strings.ToLower(fl.Lookup("schedule").Value.String()) {
+	case "multistep":
+		names = append(names, "milestones", "gamma")
+	case "plateau":
+		names = append(names, "gamma", "patience")
+	}
+	for _, n := range []string{"warmup-epochs", "label-smoothing", "clip-grad-norm", "ema-decay", "crop-padding"} {
+		if f := fl.Lookup(n); f != nil && f.Value.String() != "0" {
+			names = append(names, n)
+		}
+	}
+	names = append(names, "flip", "seed")
+	line := settingsLine(fl, names, r.given, r.fromRecipe, r.name)
+	if r.name != "" {
+		line = "recipe " + r.name + ": " + line
+	}
+	return line
+}
