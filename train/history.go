@@ -1,10 +1,14 @@
 package train
 
 import (
+	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
+	"strings"
+
+	"github.com/pkg/errors"
 
 	"github.com/convzoo/convzoo/graph"
 )
@@ -55,4 +59,68 @@ func num(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'g', 8, 64)
+}
+
+// ReadCSV reads a history written by WriteCSV, by column name: the first
+// six columns are required, the later ones optional (NaN when absent, as
+// in files of the first version); unknown columns are skipped. Empty
+// fields are NaN. Errors name the line and column.
+func ReadCSV(r io.Reader) ([]EpochStats, error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = true
+	header, err := cr.Read()
+	if err == io.EOF {
+		return nil, errors.New("train: history: empty file, want the header " + CSVHeader)
+	}
+	if err != nil {
+		return nil, errors.Wrap(err, "train: history")
+	}
+	col := map[string]int{}
+	for i, name := range header {
+		col[strings.TrimSpace(name)] = i
+	}
+	for _, name := range strings.Split(CSVHeader, ",")[:6] {
+		if _, ok := col[name]; !ok {
+			return nil, errors.Errorf("train: history: line 1: no column %q (header %q)", name, strings.Join(header, ","))
+		}
+	}
+	var out []EpochStats
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			return out, nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, errors.Wrap(err, "train: history")
+		}
+		if len(rec) != len(header) {
+			return nil, errors.Errorf("train: history: line %d has %d fields, the header %d", line, len(rec), len(header))
+		}
+		field := func(name string) (float64, error) {
+			i, ok := col[name]
+			if !ok || strings.TrimSpace(rec[i]) == "" {
+				return math.NaN(), nil
+			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(rec[i]), 64)
+			if err != nil {
+				return 0, errors.Errorf("train: history: line %d column %s: %q is not a number", line, name, rec[i])
+			}
+			return v, nil
+		}
+		var e EpochStats
+		dst := []*float64{&e.TrainLoss, &e.TrainAcc, &e.TestLoss, &e.TestAcc, &e.Seconds, &e.TrainTop5, &e.TestTop5, &e.LR}
+		for i, name := range strings.Split(CSVHeader, ",")[1:] {
+			if *dst[i], err = field(name); err != nil {
+				return nil, err
+			}
+		}
+		ep, err := strconv.Atoi(strings.TrimSpace(rec[col["epoch"]]))
+		if err != nil || ep < 1 {
+			return nil, errors.Errorf("train: history: line %d column epoch: %q is not an epoch number", line, rec[col["epoch"]])
+		}
+		e.Epoch = ep
+		out = append(out, e)
+	}
 }
