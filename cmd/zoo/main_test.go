@@ -100,10 +100,12 @@ func TestTrainEvalForward(t *testing.T) {
 		t.Fatalf("history.csv:\n%s", hist)
 	}
 	weights := filepath.Join(dir, "weights.safetensors")
-	out, err = runZoo("eval", "lenet", "--weights", weights)
-	if err != nil || !strings.Contains(out, "accuracy") {
+	confusion := filepath.Join(dir, "confusion.csv")
+	out, err = runZoo("eval", "lenet", "--weights", weights, "--confusion", confusion)
+	if err != nil || !strings.Contains(out, "accuracy") || !strings.Contains(out, "top-5") {
 		t.Fatalf("eval: %v %s", err, out)
 	}
+	checkEvalConfusion(t, out, confusion)
 	// A checkpoint of another model is refused with a clear error.
 	if _, err := runZoo("eval", "resnet20", "--weights", weights); err == nil || !strings.Contains(err.Error(), "lenet") {
 		t.Errorf("eval of resnet20 with lenet weights: %v", err)
