@@ -17,14 +17,14 @@ func evalCmd() *cobra.Command {
 		weights, dataset, dir, confusion string
 	)
 	cmd := &cobra.Command{
-		Use:     "eval MODEL --weights FILE",
-		Short:   "Evaluate trained weights on a dataset's test set",
+		Use:   "eval MODEL --weights FILE",
+		Short: "Evaluate trained weights on a dataset's test set",
 		Long: `Evaluate trained weights on a dataset's test set: loss, top-1 and top-5
 accuracy and the accuracy of each class; --confusion writes the confusion
 matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 		Example: "  zoo eval lenet --weights runs/lenet/weights.safetensors\n" +
 			"  zoo eval lenet --weights runs/lenet/weights.safetensors --confusion confusion.png",
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, cfg, err := m.resolve(args[0])
 			if err != nil {
