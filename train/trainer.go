@@ -67,7 +67,7 @@ type Trainer struct {
 	sched     Schedule
 	input     [3]int
 	haveInput bool
-	trainNet  *net
+	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
 	ema       *ema // nil without Config.EMADecay
@@ -162,23 +162,23 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 	return nil
 }
 
-// training returns the training net, building it on first use.
-func (t *Trainer) training() (*net, error) {
-	if t.trainNet == nil {
-		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 0)))
-		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input)
+// training returns the compiled training step, building it on first use.
+func (t *Trainer) training() (*Step, error) {
+	if t.step == nil {
+		s, err := CompileStep(t.model, t.ps, StepConfig{Batch: t.cfg.BatchSize, Input: t.input[:], Dtype: t.cfg.Dtype,
+			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.cfg.Seed})
 		if err != nil {
 			return nil, err
 		}
-		t.trainNet = n
+		t.step = s
 	}
-	return t.trainNet, nil
+	return t.step, nil
 }
 
 // classes checks that the model outputs at least ds's classes.
-func classes(n *net, what string, ds data.Dataset) error {
-	if k := ds.NumClasses(); k > n.classes {
-		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, n.classes)
+func classes(outputs int, what string, ds data.Dataset) error {
+	if k := ds.NumClasses(); k > outputs {
+		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, outputs)
 	}
 	return nil
 }
@@ -199,7 +199,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := classes(n, "training set", train); err != nil {
+	if err := classes(n.Classes(), "training set", train); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
@@ -251,7 +251,7 @@ type epochRun struct {
 }
 
 // epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
 	ld.Epoch()
 	var sum float64
@@ -262,15 +262,16 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 		if !ok {
 			break
 		}
-		lr := t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
-			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
-		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
+		n.Context = ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses}
+		r, err := n.Run(b)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
+		if !r.Updated {
+			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
 		}
+		loss, hits, lr := r.Loss, r.Correct, r.LR
 		if t.ema != nil && t.ema.due(st.Step) {
 			if err := t.ema.update(t.ps); err != nil {
 				return es, err
