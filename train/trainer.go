@@ -70,7 +70,9 @@ type Trainer struct {
 	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
-	ema       *ema // nil without Config.EMADecay
+	ema       *ema      // nil without Config.EMADecay
+	at        position  // where Fit is, for SaveState
+	resume    *position // where the next Fit starts, set by ResumeFrom
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -218,15 +220,28 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if t.cfg.EMADecay > 0 && t.ema == nil {
 		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
-	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	t.at = position{}
+	if t.resume != nil {
+		if t.resume.StepsPerEpoch != steps {
+			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
+		}
+		t.at, t.resume = *t.resume, nil
+	}
+	t.at.StepsPerEpoch = steps
+	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps, GlobalStep: t.at.GlobalStep,
+		Epochs: append([]EpochStats(nil), t.at.History...)}
 	if t.ema != nil {
 		st.EMA = t.ema.store
 	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
-	for e := 1; e <= t.cfg.Epochs && !st.Stop; e++ {
-		st.Epoch, st.Step = e, 0
+	for e := 1; e <= len(st.Epochs); e++ {
+		t.shuffle(ld, e) // each epoch's order starts from the last one's
+	}
+	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
+		st.Epoch = e
+		start := time.Now()
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
@@ -236,8 +251,9 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 				return st.Epochs, err
 			}
 		}
-		es.Seconds = time.Since(es.start).Seconds()
-		st.Epochs = append(st.Epochs, es.EpochStats)
+		es.Seconds = t.at.Seconds + time.Since(start).Seconds()
+		st.Epochs = append(st.Epochs, es)
+		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
 			return st.Epochs, err
 		}
@@ -245,17 +261,19 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	return st.Epochs, t.fire(st, Hook.OnEnd)
 }
 
-type epochRun struct {
-	EpochStats
-	start time.Time
-}
-
-// epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
-	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
-	ld.Epoch()
-	var sum float64
-	correct, seen := 0, 0
+// epoch runs the steps of epoch st.Epoch from t.at (its first step, or
+// the step a resumed run stopped at). The order of the examples and their
+// augmentation depend only on Seed and the epochs so far (a resumed run
+// replays the shuffles of the epochs before); the batches a resumed run
+// has done are drawn again and skipped.
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error) {
+	es := EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}
+	t.shuffle(ld, st.Epoch)
+	for range t.at.Step {
+		ld.Next()
+	}
+	st.Step = t.at.Step
+	start := time.Now()
 	losses := monitored(st.Epochs)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
@@ -271,7 +289,6 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 		if !r.Updated {
 			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
 		}
-		loss, hits, lr := r.Loss, r.Correct, r.LR
 		if t.ema != nil && t.ema.due(st.Step) {
 			if err := t.ema.update(t.ps); err != nil {
 				return es, err
@@ -279,17 +296,29 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 		}
 		st.Step++
 		st.GlobalStep++
-		st.Loss, st.LR = loss, lr
-		sum += loss
-		correct += hits
-		seen += b.N
+		st.Loss, st.LR = r.Loss, r.LR
+		a := &t.at
+		a.Step, a.GlobalStep = st.Step, st.GlobalStep
+		a.Sum += r.Loss
+		a.Correct += r.Correct
+		a.Seen += b.N
+		a.Seconds += time.Since(start).Seconds()
+		start = time.Now()
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
-	es.TrainLoss = sum / float64(max(st.Step, 1))
-	es.TrainAcc = float64(correct) / float64(max(seen, 1))
+	es.TrainLoss = t.at.Sum / float64(max(st.Step, 1))
+	es.TrainAcc = float64(t.at.Correct) / float64(max(t.at.Seen, 1))
 	return es, nil
+}
+
+// shuffle starts epoch e of ld with the data stream reseeded from Seed and
+// e: the Loader shuffles its previous order and draws the epoch's
+// augmentation seeds from that stream.
+func (t *Trainer) shuffle(ld *data.Loader, e int) {
+	t.dataRng.Seed(derive(derive(t.cfg.Seed, 1), uint64(e)))
+	ld.Epoch()
 }
 
 // evaluateAverage evaluates the moving average of the weights when there
