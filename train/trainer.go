@@ -368,3 +368,15 @@ func (t *Trainer) fire(st *State, event func(Hook, *State) error) error {
 	}
 	return nil
 }
+
+// AddHooks appends hooks to Config.Hooks, for hooks that need the Trainer
+// itself (StateCheckpoint). Hooks run in order.
+func (t *Trainer) AddHooks(hooks ...Hook) error {
+	for i, h := range hooks {
+		if h == nil {
+			return errors.Errorf("train: AddHooks: hook %d is nil", i)
+		}
+	}
+	t.cfg.Hooks = append(t.cfg.Hooks, hooks...)
+	return nil
+}
