@@ -38,7 +38,7 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 		t.evalNet = n
 	}
 	n := t.evalNet
-	if err := classes(n, "evaluated set", ds); err != nil {
+	if err := classes(n.classes, "evaluated set", ds); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})

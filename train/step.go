@@ -28,7 +28,6 @@ type net struct {
 	lossV        G.Value
 	batch        int
 	classes      int
-	clip         float64 // max global gradient norm; 0 means no clipping
 }
 
 // buildNet builds model over ps at the given batch size and input dims.
@@ -150,11 +149,6 @@ func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, corre
 			return 0, 0, errors.Errorf("train: gradient of %q is %T, want a tensor", n.params[i].Name, g.Value())
 		}
 		n.gradT[i] = d
-	}
-	if n.clip > 0 {
-		if _, err := ClipGradNorm(n.gradT, n.clip); err != nil {
-			return 0, 0, err
-		}
 	}
 	return loss, correct, opt.Step(n.params, n.gradT, lr)
 }

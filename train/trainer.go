@@ -76,10 +76,12 @@ type Trainer struct {
 	sched     Schedule
 	input     [3]int
 	haveInput bool
-	trainNet  *net
+	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
-	ema       *ema // nil without Config.EMADecay
+	ema       *ema      // nil without Config.EMADecay
+	at        position  // where Fit is, for SaveState
+	resume    *position // where the next Fit starts, set by ResumeFrom
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -175,29 +177,40 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 	return nil
 }
 
-// training returns the training net, building it on first use.
-func (t *Trainer) training() (*net, error) {
-	if t.trainNet == nil {
-		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 0)))
-		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input, t.lossOpts())
+// training returns the compiled training step, building it on first use.
+func (t *Trainer) training() (*Step, error) {
+	if t.step == nil {
+		s, err := CompileStep(t.model, t.ps, StepConfig{Batch: t.cfg.BatchSize, Input: t.input[:], Dtype: t.cfg.Dtype,
+			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.cfg.Seed,
+			LabelSmoothing: t.cfg.LabelSmoothing, ReduceGrads: t.clip()})
 		if err != nil {
 			return nil, err
 		}
-		n.clip = t.cfg.ClipGradNorm
-		t.trainNet = n
+		t.step = s
 	}
-	return t.trainNet, nil
+	return t.step, nil
 }
 
-// lossOpts are the options of the training and evaluation loss.
+// lossOpts are the options of the evaluation loss, the training one's.
 func (t *Trainer) lossOpts() graph.CrossEntropyOpts {
 	return graph.CrossEntropyOpts{LabelSmoothing: t.cfg.LabelSmoothing}
 }
 
+// clip is the gradient hook of Config.ClipGradNorm, nil without clipping.
+func (t *Trainer) clip() func([]*graph.Param, []*tensor.Dense) error {
+	if t.cfg.ClipGradNorm == 0 {
+		return nil
+	}
+	return func(_ []*graph.Param, grads []*tensor.Dense) error {
+		_, err := ClipGradNorm(grads, t.cfg.ClipGradNorm)
+		return err
+	}
+}
+
 // classes checks that the model outputs at least ds's classes.
-func classes(n *net, what string, ds data.Dataset) error {
-	if k := ds.NumClasses(); k > n.classes {
-		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, n.classes)
+func classes(outputs int, what string, ds data.Dataset) error {
+	if k := ds.NumClasses(); k > outputs {
+		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, outputs)
 	}
 	return nil
 }
@@ -218,7 +231,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := classes(n, "training set", train); err != nil {
+	if err := classes(n.Classes(), "training set", train); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
@@ -237,15 +250,28 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if t.cfg.EMADecay > 0 && t.ema == nil {
 		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
-	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	t.at = position{}
+	if t.resume != nil {
+		if t.resume.StepsPerEpoch != steps {
+			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
+		}
+		t.at, t.resume = *t.resume, nil
+	}
+	t.at.StepsPerEpoch = steps
+	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps, GlobalStep: t.at.GlobalStep,
+		Epochs: append([]EpochStats(nil), t.at.History...)}
 	if t.ema != nil {
 		st.EMA = t.ema.store
 	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
-	for e := 1; e <= t.cfg.Epochs && !st.Stop; e++ {
-		st.Epoch, st.Step = e, 0
+	for e := 1; e <= len(st.Epochs); e++ {
+		t.shuffle(ld, e) // each epoch's order starts from the last one's
+	}
+	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
+		st.Epoch = e
+		start := time.Now()
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
@@ -257,8 +283,9 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			}
 			es.TestLoss, es.TestAcc, es.TestTop5 = m.Loss(), m.Acc(), m.Top5Acc()
 		}
-		es.Seconds = time.Since(es.start).Seconds()
-		st.Epochs = append(st.Epochs, es.EpochStats)
+		es.Seconds = t.at.Seconds + time.Since(start).Seconds()
+		st.Epochs = append(st.Epochs, es)
+		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
 			return st.Epochs, err
 		}
@@ -266,35 +293,37 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	return st.Epochs, t.fire(st, Hook.OnEnd)
 }
 
-type epochRun struct {
-	EpochStats
-	start time.Time
-}
-
-// epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
-	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN(), TestTop5: math.NaN(), LR: math.NaN()},
-		start: time.Now()}
-	ld.Epoch()
-	var sum float64
-	m := NewMetrics(0)
+// epoch runs the steps of epoch st.Epoch from t.at (its first step, or
+// the step a resumed run stopped at). The order of the examples and their
+// augmentation depend only on Seed and the epochs so far (a resumed run
+// replays the shuffles of the epochs before); the batches a resumed run
+// has done are drawn again and skipped.
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error) {
+	es := EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN(), TestTop5: math.NaN()}
+	t.shuffle(ld, st.Epoch)
+	for range t.at.Step {
+		ld.Next()
+	}
+	st.Step = t.at.Step
+	start := time.Now()
 	losses := monitored(st.Epochs)
+	// The rate of the epoch's first step, for the history (schedules are
+	// functions of their context, so a resumed run finds the same).
+	es.LR = t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, StepsPerEpoch: st.StepsPerEpoch,
+		Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
 			break
 		}
-		lr := t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
-			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
-		if st.Step == 0 {
-			es.LR = lr
-		}
-		loss, _, err := n.run(b, t.cfg.Optimizer, lr)
+		n.Context = ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses}
+		r, err := n.Run(b)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
+		if !r.Updated {
+			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
 		}
 		if t.ema != nil && t.ema.due(st.Step) {
 			if err := t.ema.update(t.ps); err != nil {
@@ -303,18 +332,31 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 		}
 		st.Step++
 		st.GlobalStep++
-		st.Loss, st.LR = loss, lr
-		sum += loss
-		if err := m.addValue(n.logitsV, b.Labels[:b.N]); err != nil {
-			return es, err
-		}
+		st.Loss, st.LR = r.Loss, r.LR
+		a := &t.at
+		a.Step, a.GlobalStep = st.Step, st.GlobalStep
+		a.Sum += r.Loss
+		a.Correct += r.Correct
+		a.Top5 += r.Top5
+		a.Seen += b.N
+		a.Seconds += time.Since(start).Seconds()
+		start = time.Now()
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
-	es.TrainLoss = sum / float64(max(st.Step, 1))
-	es.TrainAcc, es.TrainTop5 = m.Acc(), m.Top5Acc()
+	es.TrainLoss = t.at.Sum / float64(max(st.Step, 1))
+	es.TrainAcc = float64(t.at.Correct) / float64(max(t.at.Seen, 1))
+	es.TrainTop5 = float64(t.at.Top5) / float64(max(t.at.Seen, 1))
 	return es, nil
+}
+
+// shuffle starts epoch e of ld with the data stream reseeded from Seed and
+// e: the Loader shuffles its previous order and draws the epoch's
+// augmentation seeds from that stream.
+func (t *Trainer) shuffle(ld *data.Loader, e int) {
+	t.dataRng.Seed(derive(derive(t.cfg.Seed, 1), uint64(e)))
+	ld.Epoch()
 }
 
 // evaluateAverage evaluates the moving average of the weights when there
@@ -362,5 +404,17 @@ func (t *Trainer) fire(st *State, event func(Hook, *State) error) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// AddHooks appends hooks to Config.Hooks, for hooks that need the Trainer
+// itself (StateCheckpoint). Hooks run in order.
+func (t *Trainer) AddHooks(hooks ...Hook) error {
+	for i, h := range hooks {
+		if h == nil {
+			return errors.Errorf("train: AddHooks: hook %d is nil", i)
+		}
+	}
+	t.cfg.Hooks = append(t.cfg.Hooks, hooks...)
 	return nil
 }

@@ -10,26 +10,29 @@ import (
 )
 
 // recipeFlags are zoo train's recipe and torchvision's recipe tools
-// (label smoothing, norm weight decay, gradient clipping, augmentation).
+// (label smoothing, norm weight decay, gradient clipping, augmentation),
+// stored with the run's settings.
 type recipeFlags struct {
-	recipe                                        string
-	labelSmoothing, normWeightDecay, clipGradNorm float64
-	cropPadding                                   int
-	flip                                          bool
+	Recipe          string  `json:"recipe,omitempty"` // the recipe applied, "" for none
+	LabelSmoothing  float64 `json:"label_smoothing,omitempty"`
+	NormWeightDecay float64 `json:"norm_weight_decay,omitempty"`
+	NormDecaySet    bool    `json:"norm_weight_decay_set,omitempty"` // NormWeightDecay applies
+	ClipGradNorm    float64 `json:"clip_grad_norm,omitempty"`
+	CropPadding     int     `json:"crop_padding,omitempty"`
+	Flip            bool    `json:"flip,omitempty"`
 
-	name              string          // the recipe applied, "" for none
 	given, fromRecipe map[string]bool // flags set on the command line, by the recipe
 }
 
 func (r *recipeFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&r.recipe, "recipe", "", "named training recipe, overridden by explicit flags: "+recipeNames()+
+	fl.StringVar(&r.Recipe, "recipe", "", "named training recipe, overridden by explicit flags: "+recipeNames()+
 		"; none for the flags' defaults (default: lenet for lenet, none for other models)")
-	fl.Float64Var(&r.labelSmoothing, "label-smoothing", 0, "label smoothing of the loss, in [0, 1) (torch CrossEntropyLoss(label_smoothing))")
-	fl.Float64Var(&r.normWeightDecay, "norm-weight-decay", 0, "weight decay of batch-norm parameters and of biases "+
+	fl.Float64Var(&r.LabelSmoothing, "label-smoothing", 0, "label smoothing of the loss, in [0, 1) (torch CrossEntropyLoss(label_smoothing))")
+	fl.Float64Var(&r.NormWeightDecay, "norm-weight-decay", 0, "weight decay of batch-norm parameters and of biases "+
 		"(torchvision's --norm-weight-decay, biases included; default: --weight-decay for every parameter)")
-	fl.Float64Var(&r.clipGradNorm, "clip-grad-norm", 0, "clip the gradients to this global L2 norm (0: no clipping)")
-	fl.IntVar(&r.cropPadding, "crop-padding", 0, "augmentation: random crop after padding by N pixels (0: none)")
-	fl.BoolVar(&r.flip, "flip", false, "augmentation: random horizontal flip")
+	fl.Float64Var(&r.ClipGradNorm, "clip-grad-norm", 0, "clip the gradients to this global L2 norm (0: no clipping)")
+	fl.IntVar(&r.CropPadding, "crop-padding", 0, "augmentation: random crop after padding by N pixels (0: none)")
+	fl.BoolVar(&r.Flip, "flip", false, "augmentation: random horizontal flip")
 }
 
 // resolve applies the recipe (--recipe, else the model's default) to the
@@ -37,16 +40,15 @@ func (r *recipeFlags) register(fl *pflag.FlagSet) {
 // optimizer. It runs before any other flag is read.
 func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 	r.given = changedFlags(fl)
-	r.name = r.recipe
-	switch r.name {
+	switch r.Recipe {
 	case "":
-		r.name = defaultRecipes[model]
+		r.Recipe = defaultRecipes[model]
 	case "none":
-		r.name = ""
+		r.Recipe = ""
 	}
 	r.fromRecipe = map[string]bool{}
-	if r.name != "" {
-		rec, err := findRecipe(r.name)
+	if r.Recipe != "" {
+		rec, err := findRecipe(r.Recipe)
 		if err != nil {
 			return err
 		}
@@ -58,15 +60,16 @@ func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 	if r.given["momentum"] && opt != "sgd" {
 		return errors.Errorf("--momentum does nothing with --optimizer %s (only sgd has momentum)", opt)
 	}
+	r.NormDecaySet = r.given["norm-weight-decay"] || r.fromRecipe["norm-weight-decay"]
 	switch {
-	case !(r.labelSmoothing >= 0 && r.labelSmoothing < 1):
-		return errors.Errorf("--label-smoothing must be in [0, 1), got %g", r.labelSmoothing)
-	case !(r.normWeightDecay >= 0):
-		return errors.Errorf("--norm-weight-decay must not be negative, got %g", r.normWeightDecay)
-	case !(r.clipGradNorm >= 0):
-		return errors.Errorf("--clip-grad-norm must not be negative, got %g", r.clipGradNorm)
-	case r.cropPadding < 0:
-		return errors.Errorf("--crop-padding must not be negative, got %d", r.cropPadding)
+	case !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1):
+		return errors.Errorf("--label-smoothing must be in [0, 1), got %g", r.LabelSmoothing)
+	case !(r.NormWeightDecay >= 0):
+		return errors.Errorf("--norm-weight-decay must not be negative, got %g", r.NormWeightDecay)
+	case !(r.ClipGradNorm >= 0):
+		return errors.Errorf("--clip-grad-norm must not be negative, got %g", r.ClipGradNorm)
+	case r.CropPadding < 0:
+		return errors.Errorf("--crop-padding must not be negative, got %d", r.CropPadding)
 	}
 	return nil
 }
@@ -74,8 +77,8 @@ func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 // normDecay is --norm-weight-decay when given (on the command line or by
 // the recipe), else nil: --weight-decay for every parameter.
 func (r *recipeFlags) normDecay() *float64 {
-	if r.given["norm-weight-decay"] || r.fromRecipe["norm-weight-decay"] {
-		v := r.normWeightDecay
+	if r.NormDecaySet {
+		v := r.NormWeightDecay
 		return &v
 	}
 	return nil
@@ -83,11 +86,11 @@ func (r *recipeFlags) normDecay() *float64 {
 
 // configure sets the recipe tools of cfg.
 func (r *recipeFlags) configure(cfg *train.Config) {
-	cfg.LabelSmoothing, cfg.ClipGradNorm = r.labelSmoothing, r.clipGradNorm
-	if r.cropPadding > 0 {
-		cfg.Augment = append(cfg.Augment, data.RandomCrop{Padding: r.cropPadding})
+	cfg.LabelSmoothing, cfg.ClipGradNorm = r.LabelSmoothing, r.ClipGradNorm
+	if r.CropPadding > 0 {
+		cfg.Augment = append(cfg.Augment, data.RandomCrop{Padding: r.CropPadding})
 	}
-	if r.flip {
+	if r.Flip {
 		cfg.Augment = append(cfg.Augment, data.HorizontalFlip{})
 	}
 }
@@ -116,9 +119,9 @@ func (r *recipeFlags) settings(fl *pflag.FlagSet) string {
 		}
 	}
 	names = append(names, "flip", "seed")
-	line := settingsLine(fl, names, r.given, r.fromRecipe, r.name)
-	if r.name != "" {
-		line = "recipe " + r.name + ": " + line
+	line := settingsLine(fl, names, r.given, r.fromRecipe, r.Recipe)
+	if r.Recipe != "" {
+		line = "recipe " + r.Recipe + ": " + line
 	}
 	return line
 }
