@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
 )
 
@@ -125,5 +126,43 @@ func TestLabelSmoothingReachesTheLoss(t *testing.T) {
 		if _, err := New(tiny, graph.NewParams(), Config{LabelSmoothing: eps}); err == nil || !strings.Contains(err.Error(), "LabelSmoothing") {
 			t.Errorf("LabelSmoothing %v: error %v", eps, err)
 		}
+	}
+}
+
+// TestStepLabelSmoothing: the compiled training step's loss is the
+// smoothed one (affine in eps over the same weights, batch and dropout
+// masks), and its Top5 counts the batch.
+func TestStepLabelSmoothing(t *testing.T) {
+	set := patterns(16, 6)
+	b := &data.Batch{X: make([]float32, 16*64), Labels: make([]int, 16), N: 16}
+	for i := range 16 {
+		for j := range 64 {
+			b.X[i*64+j] = float32(set.Images[i*64+j]) / 255
+		}
+		b.Labels[i] = int(set.Labels[i])
+	}
+	loss := func(eps float64) StepResult {
+		s, err := CompileStep(tiny, graph.NewParams(), StepConfig{Batch: 16, Input: []int{1, 8, 8}, Seed: 3, LabelSmoothing: eps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		r, err := s.Run(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	r0, r2, r6 := loss(0), loss(0.2), loss(0.6)
+	l0, l2, l6 := r0.Loss, r2.Loss, r6.Loss
+	if l2 == l0 || math.Abs((l6-l0)-3*(l2-l0)) > 1e-5*math.Abs(l6-l0) {
+		t.Errorf("step losses L(0) %v, L(0.2) %v, L(0.6) %v: not affine in eps", l0, l2, l6)
+	}
+	if r0.Top5 != 16 || r0.Correct > r0.Top5 { // 4 classes: every label is in the top 5
+		t.Errorf("Top5 %d, Correct %d of 16", r0.Top5, r0.Correct)
+	}
+	if _, err := CompileStep(tiny, graph.NewParams(), StepConfig{Input: []int{1, 8, 8}, LabelSmoothing: 1}); err == nil ||
+		!strings.Contains(err.Error(), "LabelSmoothing") {
+		t.Errorf("LabelSmoothing 1: %v", err)
 	}
 }
