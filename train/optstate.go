@@ -2,7 +2,7 @@ package train
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pkg/errors"
@@ -47,9 +47,9 @@ func (o *SGD) SetOptimizerState(ts map[string]*tensor.Dense) error {
 		}
 		switch d := t.Data().(type) {
 		case []float32:
-			state[name] = &velocity[float32]{buf: append([]float32(nil), d...)}
+			state[name] = &velocity[float32]{buf: slices.Clone(d)}
 		case []float64:
-			state[name] = &velocity[float64]{buf: append([]float64(nil), d...)}
+			state[name] = &velocity[float64]{buf: slices.Clone(d)}
 		default:
 			return errors.Errorf("train: SGD state %q has dtype %v", key, t.Dtype())
 		}
@@ -78,42 +78,29 @@ func (o *Adam) OptimizerState() map[string]*tensor.Dense {
 // SetOptimizerState restores the moments and step counts.
 func (o *Adam) SetOptimizerState(ts map[string]*tensor.Dense) error {
 	state := map[string]any{}
-	names := make([]string, 0, len(ts))
 	for key := range ts {
-		names = append(names, key)
-	}
-	sort.Strings(names)
-	for _, key := range names {
 		kind, name, _ := strings.Cut(key, "/")
-		if kind == "t" {
+		if kind != "m" && kind != "v" && kind != "t" {
+			return errors.Errorf("train: Adam state: unexpected tensor %q", key)
+		}
+		if state[name] != nil {
 			continue
 		}
-		if kind != "m" {
-			if kind != "v" {
-				return errors.Errorf("train: Adam state: unexpected tensor %q", key)
-			}
-			continue
-		}
-		v, step := ts["v/"+name], ts["t/"+name]
-		if v == nil || step == nil || v.Dtype() != ts[key].Dtype() || v.Shape().TotalSize() != ts[key].Shape().TotalSize() {
+		m, v, step := ts["m/"+name], ts["v/"+name], ts["t/"+name]
+		if m == nil || v == nil || step == nil || v.Dtype() != m.Dtype() || v.Shape().TotalSize() != m.Shape().TotalSize() {
 			return errors.Errorf("train: Adam state of %q: m, v and t missing or mismatched", name)
 		}
 		c, ok := step.Data().([]float64)
 		if !ok || len(c) != 1 || c[0] < 0 || c[0] != math.Trunc(c[0]) || c[0] > 1<<53 {
 			return errors.Errorf("train: Adam state of %q: bad step count %v", name, step)
 		}
-		switch m := ts[key].Data().(type) {
+		switch md := m.Data().(type) {
 		case []float32:
-			state[name] = &moments[float32]{m: append([]float32(nil), m...), v: append([]float32(nil), v.Data().([]float32)...), t: int(c[0])}
+			state[name] = &moments[float32]{m: slices.Clone(md), v: slices.Clone(v.Data().([]float32)), t: int(c[0])}
 		case []float64:
-			state[name] = &moments[float64]{m: append([]float64(nil), m...), v: append([]float64(nil), v.Data().([]float64)...), t: int(c[0])}
+			state[name] = &moments[float64]{m: slices.Clone(md), v: slices.Clone(v.Data().([]float64)), t: int(c[0])}
 		default:
-			return errors.Errorf("train: Adam state %q has dtype %v", key, ts[key].Dtype())
-		}
-	}
-	for key := range ts {
-		if kind, name, _ := strings.Cut(key, "/"); (kind == "t" || kind == "v") && state[name] == nil {
-			return errors.Errorf("train: Adam state: %q without its m", key)
+			return errors.Errorf("train: Adam state of %q has dtype %v", name, m.Dtype())
 		}
 	}
 	o.state = state
@@ -122,5 +109,5 @@ func (o *Adam) SetOptimizerState(ts map[string]*tensor.Dense) error {
 
 // vec copies x into a 1-dimensional tensor.
 func vec[T float](x []T) *tensor.Dense {
-	return tensor.New(tensor.WithShape(len(x)), tensor.WithBacking(append([]T(nil), x...)))
+	return tensor.New(tensor.WithShape(len(x)), tensor.WithBacking(slices.Clone(x)))
 }

@@ -39,6 +39,14 @@ type Config struct {
 	// a global L2 norm of at most ClipGradNorm (ClipGradNorm below); 0
 	// means no clipping.
 	ClipGradNorm float64
+	// Workers is the number of goroutines that prepare training batches
+	// (read, augment, normalise) while the step runs. Their batches are
+	// bit for bit those of the step's own goroutine. They call the training
+	// set's Item concurrently, which data.Set allows; a Dataset of another
+	// type gets workers only when Workers > 0 says that its Item is safe
+	// for concurrent use. 0 => 1 for a *data.Set, else none; negative =>
+	// none.
+	Workers int
 
 	// EMADecay, when not 0, keeps an exponential moving average of the
 	// weights (torchvision's --model-ema-decay): after every EMASteps-th
@@ -235,7 +243,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
-		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment})
+		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Workers: t.workers(train)})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: training loader")
 	}
@@ -349,6 +357,17 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error)
 	es.TrainAcc = float64(t.at.Correct) / float64(max(t.at.Seen, 1))
 	es.TrainTop5 = float64(t.at.Top5) / float64(max(t.at.Seen, 1))
 	return es, nil
+}
+
+// workers is the number of prefetch goroutines for ds (Config.Workers).
+func (t *Trainer) workers(ds data.Dataset) int {
+	switch _, set := ds.(*data.Set); {
+	case t.cfg.Workers > 0:
+		return t.cfg.Workers
+	case t.cfg.Workers == 0 && set:
+		return 1
+	}
+	return 0
 }
 
 // shuffle starts epoch e of ld with the data stream reseeded from Seed and
