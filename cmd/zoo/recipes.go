@@ -27,6 +27,10 @@ var recipes = []recipe{
 		flags: [][2]string{{"optimizer", "sgd"}, {"lr", "0.1"}, {"momentum", "0.9"}, {"weight-decay", "1e-4"},
 			{"batch", "128"}, {"epochs", "164"}, {"schedule", "multistep"}, {"milestones", "82,123"}, {"gamma", "0.1"},
 			{"crop-padding", "4"}, {"flip", "true"}}},
+	{name: "fashion-resnet20", doc: "examples/fashion-resnet20's recipe for ResNet-20 on Fashion-MNIST: SGD 0.1 with Nesterov momentum 0.9, " +
+		"weight decay 5e-4, batch 128, cosine annealing to 0 at every step over 6 epochs, horizontal flip",
+		flags: [][2]string{{"dataset", "fashion-mnist"}, {"optimizer", "sgd"}, {"lr", "0.1"}, {"momentum", "0.9"}, {"nesterov", "true"},
+			{"weight-decay", "5e-4"}, {"batch", "128"}, {"epochs", "6"}, {"schedule", "cosine"}, {"flip", "true"}}},
 }
 
 // defaultRecipes is the recipe zoo train uses for a model without

@@ -57,6 +57,18 @@ func TestRecipes(t *testing.T) {
 			t.Errorf("settings line %q lacks %q", line, want)
 		}
 	}
+	f, line, err = resolved(t, "resnet20", "--recipe", "fashion-resnet20")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := f.Tools.optimizer(f.Optimizer, f.Momentum, f.WeightDecay)
+	if s, ok := opt.(*train.SGD); err != nil || !ok || !s.Nesterov || s.Momentum != 0.9 || s.WeightDecay != 5e-4 ||
+		f.Dataset != "fashion-mnist" || f.m.batch != 128 || f.Epochs != 6 || f.Schedule != "cosine" || !f.Tools.Flip || f.LR != 0.1 {
+		t.Errorf("fashion-resnet20: %+v %+v (%v)", f.runSettings, opt, err)
+	}
+	if !strings.Contains(line, "--nesterov true (recipe fashion-resnet20)") {
+		t.Errorf("settings line %q", line)
+	}
 	// Every recipe applies to zoo train's flags.
 	for _, r := range recipes {
 		if _, _, err := resolved(t, "resnet20", "--recipe", r.name); err != nil {
@@ -69,6 +81,7 @@ func TestRecipes(t *testing.T) {
 	}{
 		{[]string{"--recipe", "imagenet"}, `unknown --recipe "imagenet"`},
 		{[]string{"--momentum", "0.5"}, "--momentum does nothing with --optimizer adam"},
+		{[]string{"--nesterov"}, "--nesterov does nothing with --optimizer adam"},
 		{[]string{"--recipe", "resnet-cifar", "--optimizer", "adamw", "--momentum", "0.8"}, "--momentum does nothing with --optimizer adamw"},
 		{[]string{"--label-smoothing", "1"}, "--label-smoothing must be in [0, 1)"},
 		{[]string{"--clip-grad-norm", "-1"}, "--clip-grad-norm"},

@@ -148,7 +148,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	case !(f.EMADecay >= 0 && f.EMADecay < 1) || f.EMASteps < 1:
 		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.EMADecay, f.EMASteps)
 	}
-	opt, err := optimizer(f.Optimizer, f.Momentum, f.WeightDecay, f.Tools.normDecay())
+	opt, err := f.Tools.optimizer(f.Optimizer, f.Momentum, f.WeightDecay)
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ type recipeFlags struct {
 	ClipGradNorm    float64 `json:"clip_grad_norm,omitempty"`
 	CropPadding     int     `json:"crop_padding,omitempty"`
 	Flip            bool    `json:"flip,omitempty"`
+	Nesterov        bool    `json:"nesterov,omitempty"`
 
 	given, fromRecipe map[string]bool // flags set on the command line, by the recipe
 }
@@ -33,6 +34,7 @@ func (r *recipeFlags) register(fl *pflag.FlagSet) {
 	fl.Float64Var(&r.ClipGradNorm, "clip-grad-norm", 0, "clip the gradients to this global L2 norm (0: no clipping)")
 	fl.IntVar(&r.CropPadding, "crop-padding", 0, "augmentation: random crop after padding by N pixels (0: none)")
 	fl.BoolVar(&r.Flip, "flip", false, "augmentation: random horizontal flip")
+	fl.BoolVar(&r.Nesterov, "nesterov", false, "SGD: Nesterov momentum (sgd only)")
 }
 
 // resolve applies the recipe (--recipe, else the model's default) to the
@@ -57,8 +59,10 @@ func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 		}
 	}
 	opt := strings.ToLower(fl.Lookup("optimizer").Value.String())
-	if r.given["momentum"] && opt != "sgd" {
-		return errors.Errorf("--momentum does nothing with --optimizer %s (only sgd has momentum)", opt)
+	for _, n := range []string{"momentum", "nesterov"} {
+		if r.given[n] && opt != "sgd" {
+			return errors.Errorf("--%s does nothing with --optimizer %s (only sgd has momentum)", n, opt)
+		}
 	}
 	r.NormDecaySet = r.given["norm-weight-decay"] || r.fromRecipe["norm-weight-decay"]
 	switch {
@@ -84,6 +88,15 @@ func (r *recipeFlags) normDecay() *float64 {
 	return nil
 }
 
+// optimizer returns the optimizer called name with these settings.
+func (r *recipeFlags) optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
+	opt, err := optimizer(name, momentum, wd, r.normDecay())
+	if s, ok := opt.(*train.SGD); ok {
+		s.Nesterov = r.Nesterov
+	}
+	return opt, err
+}
+
 // configure sets the recipe tools of cfg.
 func (r *recipeFlags) configure(cfg *train.Config) {
 	cfg.LabelSmoothing, cfg.ClipGradNorm = r.LabelSmoothing, r.ClipGradNorm
@@ -100,7 +113,7 @@ func (r *recipeFlags) configure(cfg *train.Config) {
 func (r *recipeFlags) settings(fl *pflag.FlagSet) string {
 	names := []string{"optimizer", "lr"}
 	if strings.EqualFold(fl.Lookup("optimizer").Value.String(), "sgd") {
-		names = append(names, "momentum")
+		names = append(names, "momentum", "nesterov")
 	}
 	names = append(names, "weight-decay")
 	if r.normDecay() != nil {
