@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/convzoo/convzoo/graph"
 	"github.com/pkg/errors"
@@ -220,5 +221,19 @@ func TestOptimizerStateRoundTrip(t *testing.T) {
 	delete(bad, "t/w")
 	if err := (&Adam{}).SetOptimizerState(bad); err == nil {
 		t.Error("Adam state without a step count accepted")
+	}
+}
+
+// TestEpochSeconds: an epoch's seconds are its wall time, counted once.
+func TestEpochSeconds(t *testing.T) {
+	tr := newTrainer(t, Config{Epochs: 2, BatchSize: 16, Seed: 1})
+	start := time.Now()
+	stats, err := tr.Fit(patterns(320, 1), patterns(64, 2))
+	wall := time.Since(start).Seconds()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum := stats[0].Seconds + stats[1].Seconds; !(sum > 0 && sum <= wall) {
+		t.Errorf("epochs of %v and %v seconds in a Fit of %v", stats[0].Seconds, stats[1].Seconds, wall)
 	}
 }

@@ -249,7 +249,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	}
 	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
 		st.Epoch = e
-		start := time.Now()
+		start, before := time.Now(), t.at.Seconds // the seconds a resumed epoch had run before
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
@@ -259,7 +259,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 				return st.Epochs, err
 			}
 		}
-		es.Seconds = t.at.Seconds + time.Since(start).Seconds()
+		es.Seconds = before + time.Since(start).Seconds()
 		st.Epochs = append(st.Epochs, es)
 		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
