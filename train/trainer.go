@@ -230,7 +230,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	}
 	t.at = position{}
 	if t.resume != nil {
-		if t.resume.StepsPerEpoch != steps {
+		if t.resume.StepsPerEpoch != steps && t.resume.StepsPerEpoch != 0 {
 			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
 		}
 		t.at, t.resume = *t.resume, nil
