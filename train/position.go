@@ -71,8 +71,8 @@ func (j positionJSON) position() (position, error) {
 		Sum: float64(j.Sum), Correct: j.Correct, Top5: j.Top5, Seen: j.Seen, Seconds: float64(j.Seconds),
 		History: make([]EpochStats, len(j.History))}
 	switch {
-	case p.StepsPerEpoch <= 0 || p.Step < 0 || p.Step > p.StepsPerEpoch || p.Correct < 0 || p.Seen < p.Correct ||
-		p.Top5 < 0 || p.Seen < p.Top5:
+	case p.StepsPerEpoch < 0 || p.StepsPerEpoch == 0 && len(j.History) > 0 || // 0: saved before the first Fit
+		p.Step < 0 || p.Step > p.StepsPerEpoch || p.Correct < 0 || p.Seen < p.Correct || p.Top5 < 0 || p.Seen < p.Top5:
 		return p, errors.Errorf("position: step %d of %d, %d of %d correct", p.Step, p.StepsPerEpoch, p.Correct, p.Seen)
 	case p.GlobalStep < p.Step:
 		return p, errors.Errorf("position: global step %d before step %d", p.GlobalStep, p.Step)

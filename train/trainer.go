@@ -260,7 +260,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	}
 	t.at = position{}
 	if t.resume != nil {
-		if t.resume.StepsPerEpoch != steps {
+		if t.resume.StepsPerEpoch != steps && t.resume.StepsPerEpoch != 0 {
 			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
 		}
 		t.at, t.resume = *t.resume, nil
@@ -279,7 +279,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	}
 	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
 		st.Epoch = e
-		start := time.Now()
+		start, before := time.Now(), t.at.Seconds // the seconds a resumed epoch had run before
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
@@ -291,7 +291,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			}
 			es.TestLoss, es.TestAcc, es.TestTop5 = m.Loss(), m.Acc(), m.Top5Acc()
 		}
-		es.Seconds = t.at.Seconds + time.Since(start).Seconds()
+		es.Seconds = before + time.Since(start).Seconds()
 		st.Epochs = append(st.Epochs, es)
 		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
