@@ -40,7 +40,9 @@ func (b *Builder) Conv2d(name string, x *G.Node, outCh, kernel int, o Conv2dOpts
 	w, _ := sc.param("weight", tensor.Shape{outCh, inCh, kernel, kernel}, orInit(o.WeightInit, DefaultWeight), fanIn, fanOut, true)
 	var bias *G.Node
 	if !o.NoBias {
-		bias, _ = sc.param("bias", tensor.Shape{outCh}, orInit(o.BiasInit, DefaultBias), fanIn, fanOut, true)
+		var p *Param
+		bias, p = sc.param("bias", tensor.Shape{outCh}, orInit(o.BiasInit, DefaultBias), fanIn, fanOut, true)
+		setKind(p, ParamBias)
 	}
 	if b.s.err != nil {
 		return nil

@@ -28,7 +28,9 @@ func (b *Builder) Linear(name string, x *G.Node, out int, o LinearOpts) *G.Node 
 	w, _ := sc.param("weight", tensor.Shape{out, in}, orInit(o.WeightInit, DefaultWeight), in, out, true)
 	var bias *G.Node
 	if !o.NoBias {
-		bias, _ = sc.param("bias", tensor.Shape{out}, orInit(o.BiasInit, DefaultBias), in, out, true)
+		var p *Param
+		bias, p = sc.param("bias", tensor.Shape{out}, orInit(o.BiasInit, DefaultBias), in, out, true)
+		setKind(p, ParamBias)
 	}
 	if b.s.err != nil {
 		return nil

@@ -34,8 +34,10 @@ func (b *Builder) BatchNorm(name string, x *G.Node, o BatchNormOpts) *G.Node {
 	if o.ZeroInit {
 		gammaInit = Constant(0)
 	}
-	gamma, _ := sc.param("weight", tensor.Shape{c}, gammaInit, c, c, true)
-	beta, _ := sc.param("bias", tensor.Shape{c}, Constant(0), c, c, true)
+	gamma, gp := sc.param("weight", tensor.Shape{c}, gammaInit, c, c, true)
+	beta, bp := sc.param("bias", tensor.Shape{c}, Constant(0), c, c, true)
+	setKind(gp, ParamNorm)
+	setKind(bp, ParamNorm)
 	mean := sc.buffer("running_mean", tensor.Shape{c}, Constant(0))
 	variance := sc.buffer("running_var", tensor.Shape{c}, Constant(1))
 	if b.s.err != nil {

@@ -15,6 +15,9 @@ type Param struct {
 	Name      string
 	Value     *tensor.Dense
 	Trainable bool
+	// Kind is what the parameter is to its layer, set by the layer each
+	// time a graph binds it (ParamWeight until then).
+	Kind ParamKind
 }
 
 // Size is the number of scalars in the parameter.

@@ -17,12 +17,17 @@ import (
 //	m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
 //	w ← w − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
 //
-// Moments and the step count are kept per parameter name.
+// NormWeightDecay, when set, replaces λ for batch-norm parameters and
+// biases. Moments and the step count are kept per parameter name.
 type Adam struct {
 	Beta1, Beta2 float64 // 0 means 0.9 and 0.999
 	Eps          float64 // 0 means 1e-8
 	WeightDecay  float64 // 0 means none
 	Decoupled    bool    // decay the weights directly (AdamW) instead of the gradient
+	// NormWeightDecay, when not nil, is the weight decay of batch-norm
+	// parameters and of biases (graph.ParamNorm, graph.ParamBias) in place
+	// of WeightDecay, as SGD's. Nil means WeightDecay for every parameter.
+	NormWeightDecay *float64
 
 	state map[string]any
 }
@@ -61,12 +66,12 @@ func (o *Adam) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) er
 		o.state = map[string]any{}
 	}
 	return walk("Adam", params, grads,
-		func(name string, w, g []float32) error { return adamStep(o, name, w, g, lr) },
-		func(name string, w, g []float64) error { return adamStep(o, name, w, g, lr) })
+		func(p *graph.Param, w, g []float32) error { return adamStep(o, p, w, g, lr) },
+		func(p *graph.Param, w, g []float64) error { return adamStep(o, p, w, g, lr) })
 }
 
-func adamStep[T float](o *Adam, name string, w, g []T, lr float64) error {
-	s, err := slot(o.state, name, len(w), func(s *moments[T]) int { return len(s.m) },
+func adamStep[T float](o *Adam, p *graph.Param, w, g []T, lr float64) error {
+	s, err := slot(o.state, p.Name, len(w), func(s *moments[T]) int { return len(s.m) },
 		func() *moments[T] { return &moments[T]{m: make([]T, len(w)), v: make([]T, len(w))} })
 	if err != nil {
 		return err
@@ -78,11 +83,11 @@ func adamStep[T float](o *Adam, name string, w, g []T, lr float64) error {
 	step, eps := T(lr/bc1), T(orDefault(o.Eps, 1e-8))
 	tb1, tb2, sbc2 := T(b1), T(b2), T(bc2)
 	cb1, cb2 := T(1-b1), T(1-b2) // in float64 first, as PyTorch's Python scalars
-	wd := T(o.WeightDecay)
-	decay := T(1 - lr*o.WeightDecay)
+	lambda := decayOf(p, o.WeightDecay, o.NormWeightDecay)
+	wd, decay := T(lambda), T(1-lr*lambda)
 	for i, gi := range g {
 		switch {
-		case o.WeightDecay == 0:
+		case lambda == 0:
 		case o.Decoupled:
 			w[i] *= decay
 		default:

@@ -14,44 +14,55 @@ import (
 // sees the current weights; it is rebuilt only when the batch size
 // (EvalBatch clamped to ds.Len()) changes.
 func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
-	if err := t.check("evaluated set", ds); err != nil {
+	m, err := t.EvaluateMetrics(ds)
+	if err != nil {
 		return 0, 0, err
+	}
+	return m.Loss(), m.Acc(), nil
+}
+
+// EvaluateMetrics evaluates as Evaluate and returns every metric: loss,
+// top-1 and top-5 accuracy, and the confusion matrix over the model's
+// output classes.
+func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
+	if err := t.check("evaluated set", ds); err != nil {
+		return nil, err
 	}
 	batch := min(t.cfg.EvalBatch, ds.Len())
 	if t.evalNet == nil || t.evalNet.batch != batch {
 		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 2)))
-		n, err := buildNet(t.model, t.ps, false, t.cfg.Dtype, rng, batch, t.input)
+		n, err := buildNet(t.model, t.ps, false, t.cfg.Dtype, rng, batch, t.input, t.lossOpts())
 		if err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		t.evalNet = n
 	}
 	n := t.evalNet
-	if err := classes(n, "evaluated set", ds); err != nil {
-		return 0, 0, err
+	if err := classes(n.classes, "evaluated set", ds); err != nil {
+		return nil, err
 	}
 	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})
 	if err != nil {
-		return 0, 0, errors.Wrap(err, "train: evaluation loader")
+		return nil, errors.Wrap(err, "train: evaluation loader")
 	}
 	defer ld.Close()
-	var sum float64
-	correct, seen := 0, 0
+	m := NewMetrics(n.classes)
 	for {
 		b, ok := ld.Next()
 		if !ok {
 			if err := ld.Err(); err != nil {
-				return 0, 0, errors.Wrap(err, "train: evaluating")
+				return nil, errors.Wrap(err, "train: evaluating")
 			}
 			break
 		}
-		l, hits, err := n.run(b, nil, 0)
+		l, _, err := n.run(b, nil, 0)
 		if err != nil {
-			return 0, 0, errors.Wrap(err, "train: evaluating")
+			return nil, errors.Wrap(err, "train: evaluating")
 		}
-		sum += l * float64(b.N)
-		correct += hits
-		seen += b.N
+		if err := m.addValue(n.logitsV, b.Labels[:b.N]); err != nil {
+			return nil, err
+		}
+		m.LossSum += l * float64(b.N)
 	}
-	return sum / float64(seen), float64(correct) / float64(seen), nil
+	return m, nil
 }

@@ -67,15 +67,15 @@ func TestRunRefusesBadLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := &data.Batch{X: make([]float32, 4*64), Labels: []int{0, 1, -7, 2}, N: 3}
-	if _, _, err := n.run(b, nil, 0); err == nil || !strings.Contains(err.Error(), "row 2 of the batch has label -7, want 0 to 3") {
+	if _, err := n.Run(b); err == nil || !strings.Contains(err.Error(), "row 2 of the batch has label -7, want 0 to 3") {
 		t.Errorf("label -7 in a real row: %v", err)
 	}
 	b.Labels[2], b.Labels[3] = 3, -7 // row 3 is padding
-	if _, _, err := n.run(b, nil, 0); err != nil {
+	if _, err := n.Run(b); err != nil {
 		t.Errorf("bad label in a padding row: %v", err)
 	}
 	b.Labels[0] = 4
-	if _, _, err := n.run(b, nil, 0); err == nil || !strings.Contains(err.Error(), "row 0 of the batch has label 4") {
+	if _, err := n.Run(b); err == nil || !strings.Contains(err.Error(), "row 0 of the batch has label 4") {
 		t.Errorf("label 4 of 4 classes: %v", err)
 	}
 }

@@ -84,19 +84,23 @@ func TestCSVHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
-	if len(lines) != 4 || lines[0] != "epoch,train_loss,train_acc,test_loss,test_acc,seconds" {
+	if len(lines) != 4 || lines[0] != "epoch,train_loss,train_acc,test_loss,test_acc,seconds,train_top5,test_top5,lr" {
 		t.Fatalf("CSV:\n%s", b)
 	}
 	for i, line := range lines[1:] {
 		f := strings.Split(line, ",")
-		if len(f) != 6 || f[0] != strconv.Itoa(i+1) {
+		if len(f) != 9 || f[0] != strconv.Itoa(i+1) {
 			t.Fatalf("row %q", line)
 		}
-		want := []float64{stats[i].TrainLoss, stats[i].TrainAcc, stats[i].TestLoss, stats[i].TestAcc}
+		s := stats[i]
+		if s.TrainTop5 < s.TrainAcc || s.TestTop5 < s.TestAcc || s.LR != 1e-3 {
+			t.Errorf("epoch %d: top-5 %v/%v below top-1 %v/%v or lr %v != 1e-3", i+1, s.TrainTop5, s.TestTop5, s.TrainAcc, s.TestAcc, s.LR)
+		}
+		want := map[int]float64{1: s.TrainLoss, 2: s.TrainAcc, 3: s.TestLoss, 4: s.TestAcc, 6: s.TrainTop5, 7: s.TestTop5, 8: s.LR}
 		for j, w := range want {
-			v, err := strconv.ParseFloat(f[j+1], 64)
+			v, err := strconv.ParseFloat(f[j], 64)
 			if err != nil || abs(v-w) > 1e-7*max(1, abs(w)) {
-				t.Errorf("row %d field %d = %q, want %v", i+1, j+1, f[j+1], w)
+				t.Errorf("row %d field %d = %q, want %v", i+1, j, f[j], w)
 			}
 		}
 	}

@@ -19,10 +19,10 @@ type Optimizer interface {
 type float interface{ ~float32 | ~float64 }
 
 // walk checks params against grads and calls f32 or f64 with each
-// parameter's name and data and its gradient's data.
+// parameter and its data and its gradient's data.
 func walk(who string, params []*graph.Param, grads []*tensor.Dense,
-	f32 func(name string, w, g []float32) error,
-	f64 func(name string, w, g []float64) error) error {
+	f32 func(p *graph.Param, w, g []float32) error,
+	f64 func(p *graph.Param, w, g []float64) error) error {
 	if len(params) != len(grads) {
 		return errors.Errorf("train: %s: %d params but %d gradients", who, len(params), len(grads))
 	}
@@ -41,9 +41,9 @@ func walk(who string, params []*graph.Param, grads []*tensor.Dense,
 		var err error
 		switch w := p.Value.Data().(type) {
 		case []float32:
-			err = f32(p.Name, w, g.Data().([]float32))
+			err = f32(p, w, g.Data().([]float32))
 		case []float64:
-			err = f64(p.Name, w, g.Data().([]float64))
+			err = f64(p, w, g.Data().([]float64))
 		default:
 			err = errors.Errorf("train: %s: parameter %q has dtype %v (want float32 or float64)", who, p.Name, p.Value.Dtype())
 		}
@@ -68,4 +68,14 @@ func slot[S any](states map[string]any, name string, n int, size func(*S) int, m
 	s := mk()
 	states[name] = s
 	return s, nil
+}
+
+// decayOf is the weight decay of p: norm for batch-norm parameters and
+// biases (graph.ParamNorm, graph.ParamBias) when norm is not nil, as the
+// second parameter group of torchvision's norm_weight_decay; wd otherwise.
+func decayOf(p *graph.Param, wd float64, norm *float64) float64 {
+	if norm != nil && (p.Kind == graph.ParamNorm || p.Kind == graph.ParamBias) {
+		return *norm
+	}
+	return wd
 }

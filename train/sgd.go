@@ -10,11 +10,19 @@ import (
 // The zero value is plain SGD. With Momentum m the velocity buffer starts
 // as the first gradient and then buf = m·buf + g; the step uses buf, or
 // g + m·buf with Nesterov. WeightDecay adds WeightDecay·w to the gradient
-// (L2). The velocity is kept per parameter name, created at first use.
+// (L2); NormWeightDecay, when set, replaces it for batch-norm parameters
+// and biases. The velocity is kept per parameter name, created at first
+// use.
 type SGD struct {
 	Momentum    float64 // 0 means none; below 1
 	Nesterov    bool    // Nesterov momentum; needs Momentum > 0 (an error otherwise, as in torch)
 	WeightDecay float64 // L2 coefficient added to the gradient; 0 means none
+	// NormWeightDecay, when not nil, is the weight decay of batch-norm
+	// parameters and of biases (graph.ParamNorm, graph.ParamBias) in place
+	// of WeightDecay: torch.optim param groups as torchvision's
+	// --norm-weight-decay makes them, biases included. Nil means
+	// WeightDecay for every parameter.
+	NormWeightDecay *float64
 
 	state map[string]any
 }
@@ -46,12 +54,12 @@ func (o *SGD) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) err
 		o.state = map[string]any{}
 	}
 	return walk("SGD", params, grads,
-		func(name string, w, g []float32) error { return sgdStep(o, name, w, g, lr) },
-		func(name string, w, g []float64) error { return sgdStep(o, name, w, g, lr) })
+		func(p *graph.Param, w, g []float32) error { return sgdStep(o, p, w, g, lr) },
+		func(p *graph.Param, w, g []float64) error { return sgdStep(o, p, w, g, lr) })
 }
 
-func sgdStep[T float](o *SGD, name string, w, g []T, lr float64) error {
-	eta, wd, mom := T(lr), T(o.WeightDecay), T(o.Momentum)
+func sgdStep[T float](o *SGD, p *graph.Param, w, g []T, lr float64) error {
+	eta, wd, mom := T(lr), T(decayOf(p, o.WeightDecay, o.NormWeightDecay)), T(o.Momentum)
 	if o.Momentum == 0 {
 		for i, gi := range g {
 			if wd != 0 {
@@ -62,7 +70,7 @@ func sgdStep[T float](o *SGD, name string, w, g []T, lr float64) error {
 		return nil
 	}
 	fresh := false
-	v, err := slot(o.state, name, len(w), func(v *velocity[T]) int { return len(v.buf) },
+	v, err := slot(o.state, p.Name, len(w), func(v *velocity[T]) int { return len(v.buf) },
 		func() *velocity[T] { fresh = true; return &velocity[T]{buf: make([]T, len(w))} })
 	if err != nil {
 		return err

@@ -31,7 +31,8 @@ type net struct {
 }
 
 // buildNet builds model over ps at the given batch size and input dims.
-func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int) (n *net, err error) {
+// xo configures the loss (label smoothing).
+func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts) (n *net, err error) {
 	b := graph.NewBuilder(ps, graph.Config{Training: training, Dtype: dt, Rand: rng})
 	defer func() {
 		r := recover()
@@ -60,10 +61,10 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 		return nil, errors.Errorf("train: the model returned logits of shape %v, want (%d, classes)", s, batch)
 	}
 	n.classes = n.logits.Shape()[1]
-	n.loss = b.CrossEntropy(n.logits, n.y)
+	n.loss = b.CrossEntropyWith(n.logits, n.y, xo)
 	if training {
 		for i, aux := range b.Aux() {
-			l := b.CrossEntropy(aux.Logits, n.y)
+			l := b.CrossEntropyWith(aux.Logits, n.y, xo)
 			if b.Err() != nil {
 				break
 			}

@@ -18,7 +18,7 @@ type Config struct {
 	EvalBatch int       // 0 => 1000 (clamped to the evaluated set's size)
 	LR        float64   // 0 => 1e-3
 	Optimizer Optimizer // nil => &Adam{}
-	Schedule  Schedule  // nil => constant LR; zero fields of this package's schedules take LR and Epochs
+	Schedule  Schedule  // nil => constant LR; sees LR as ScheduleContext.BaseLR, Epochs, steps per epoch and the losses
 	// Seed drives all randomness: initial weights, shuffling, dropout
 	// masks and augmentation. The same Seed repeats a run bit for bit.
 	Seed  int64
@@ -30,6 +30,33 @@ type Config struct {
 	Augment   []data.Transform
 	Hooks     []Hook
 	MaxSteps  int // 0 => no limit; stops each epoch after this many steps (smoke tests)
+	// LabelSmoothing in [0,1) smooths the targets of the training and
+	// evaluation loss as torch.nn.CrossEntropyLoss(label_smoothing)
+	// (torchvision's reference scripts evaluate with the same criterion);
+	// 0 means none.
+	LabelSmoothing float64
+	// ClipGradNorm, when positive, rescales the gradients of every step to
+	// a global L2 norm of at most ClipGradNorm (ClipGradNorm below); 0
+	// means no clipping.
+	ClipGradNorm float64
+	// Workers is the number of goroutines that prepare training batches
+	// (read, augment, normalise) while the step runs. Their batches are
+	// bit for bit those of the step's own goroutine. They call the training
+	// set's Item concurrently, which data.Set allows; a Dataset of another
+	// type gets workers only when Workers > 0 says that its Item is safe
+	// for concurrent use. 0 => 1 for a *data.Set, else none; negative =>
+	// none.
+	Workers int
+
+	// EMADecay, when not 0, keeps an exponential moving average of the
+	// weights (torchvision's --model-ema-decay): after every EMASteps-th
+	// step of an epoch (indices 0, EMASteps, ...), ema ← EMADecay·ema +
+	// (1−EMADecay)·w, the first update copying w; buffers are copied.
+	// Fit evaluates the average in place of the raw weights, State.EMA
+	// holds it, and the Checkpoint hook's final file stores it. Must be in
+	// [0, 1).
+	EMADecay float64
+	EMASteps int // steps between EMA updates; 0 => 1 (train.py's --model-ema-steps is 32)
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -43,6 +70,7 @@ type State struct {
 	LR            float64 // learning rate of the last step
 	Epochs        []EpochStats
 	Params        *graph.Params
+	EMA           *graph.Params // the moving average of Params; nil without Config.EMADecay
 	// Stop, set by a hook, ends Fit after the current step (OnStep) or
 	// epoch (OnEpochEnd); OnEnd still runs.
 	Stop bool
@@ -56,9 +84,12 @@ type Trainer struct {
 	sched     Schedule
 	input     [3]int
 	haveInput bool
-	trainNet  *net
+	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
+	ema       *ema      // nil without Config.EMADecay
+	at        position  // where Fit is, for SaveState
+	resume    *position // where the next Fit starts, set by ResumeFrom
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -70,11 +101,17 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: New: nil model")
 	case ps == nil:
 		return nil, errors.New("train: New: nil Params")
-	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0:
-		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d or MaxSteps %d",
-			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps)
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0 || cfg.EMASteps < 0:
+		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d, MaxSteps %d or EMASteps %d",
+			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps, cfg.EMASteps)
+	case !(cfg.EMADecay >= 0 && cfg.EMADecay < 1):
+		return nil, errors.Errorf("train: New: EMADecay %v, want 0 (none) or a value in (0, 1)", cfg.EMADecay)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return nil, errors.Errorf("train: New: learning rate %v", cfg.LR)
+	case !(cfg.LabelSmoothing >= 0 && cfg.LabelSmoothing < 1):
+		return nil, errors.Errorf("train: New: LabelSmoothing %v, want a value in [0,1)", cfg.LabelSmoothing)
+	case !(cfg.ClipGradNorm >= 0) || math.IsInf(cfg.ClipGradNorm, 1):
+		return nil, errors.Errorf("train: New: ClipGradNorm %v, want a positive number or 0 for none", cfg.ClipGradNorm)
 	case cfg.Input != nil && (len(cfg.Input) != 3 || cfg.Input[0] <= 0 || cfg.Input[1] <= 0 || cfg.Input[2] <= 0):
 		return nil, errors.Errorf("train: New: Input %v, want positive (C, H, W)", cfg.Input)
 	}
@@ -107,11 +144,8 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{cfg: cfg, model: model, ps: ps, sched: cfg.Schedule,
 		dataRng: rand.New(rand.NewSource(derive(cfg.Seed, 1)))}
-	switch s := t.sched.(type) {
-	case nil:
+	if t.sched == nil {
 		t.sched = Constant(cfg.LR)
-	case filler:
-		t.sched = s.fill(cfg.LR, cfg.Epochs)
 	}
 	if cfg.Input != nil {
 		t.input, t.haveInput = [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]}, true
@@ -156,23 +190,40 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 	return nil
 }
 
-// training returns the training net, building it on first use.
-func (t *Trainer) training() (*net, error) {
-	if t.trainNet == nil {
-		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 0)))
-		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input)
+// training returns the compiled training step, building it on first use.
+func (t *Trainer) training() (*Step, error) {
+	if t.step == nil {
+		s, err := CompileStep(t.model, t.ps, StepConfig{Batch: t.cfg.BatchSize, Input: t.input[:], Dtype: t.cfg.Dtype,
+			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.cfg.Seed,
+			LabelSmoothing: t.cfg.LabelSmoothing, ReduceGrads: t.clip()})
 		if err != nil {
 			return nil, err
 		}
-		t.trainNet = n
+		t.step = s
 	}
-	return t.trainNet, nil
+	return t.step, nil
+}
+
+// lossOpts are the options of the evaluation loss, the training one's.
+func (t *Trainer) lossOpts() graph.CrossEntropyOpts {
+	return graph.CrossEntropyOpts{LabelSmoothing: t.cfg.LabelSmoothing}
+}
+
+// clip is the gradient hook of Config.ClipGradNorm, nil without clipping.
+func (t *Trainer) clip() func([]*graph.Param, []*tensor.Dense) error {
+	if t.cfg.ClipGradNorm == 0 {
+		return nil
+	}
+	return func(_ []*graph.Param, grads []*tensor.Dense) error {
+		_, err := ClipGradNorm(grads, t.cfg.ClipGradNorm)
+		return err
+	}
 }
 
 // classes checks that the model outputs at least ds's classes.
-func classes(n *net, what string, ds data.Dataset) error {
-	if k := ds.NumClasses(); k > n.classes {
-		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, n.classes)
+func classes(outputs int, what string, ds data.Dataset) error {
+	if k := ds.NumClasses(); k > outputs {
+		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, outputs)
 	}
 	return nil
 }
@@ -193,11 +244,11 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := classes(n, "training set", train); err != nil {
+	if err := classes(n.Classes(), "training set", train); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
-		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment})
+		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Workers: t.workers(train)})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: training loader")
 	}
@@ -209,26 +260,45 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
-	if s, ok := t.sched.(interface{ withSteps(int) Schedule }); ok {
-		t.sched = s.withSteps(steps)
+	if t.cfg.EMADecay > 0 && t.ema == nil {
+		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
-	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	t.at = position{}
+	if t.resume != nil {
+		if t.resume.StepsPerEpoch != steps && t.resume.StepsPerEpoch != 0 {
+			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
+		}
+		t.at, t.resume = *t.resume, nil
+	}
+	t.at.StepsPerEpoch = steps
+	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps, GlobalStep: t.at.GlobalStep,
+		Epochs: append([]EpochStats(nil), t.at.History...)}
+	if t.ema != nil {
+		st.EMA = t.ema.store
+	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
-	for e := 1; e <= t.cfg.Epochs && !st.Stop; e++ {
-		st.Epoch, st.Step = e, 0
+	for e := 1; e <= len(st.Epochs); e++ {
+		t.shuffle(ld, e) // each epoch's order starts from the last one's
+	}
+	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
+		st.Epoch = e
+		start, before := time.Now(), t.at.Seconds // the seconds a resumed epoch had run before
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
 		}
 		if test != nil {
-			if es.TestLoss, es.TestAcc, err = t.Evaluate(test); err != nil {
+			m, err := t.evaluateAverage(test)
+			if err != nil {
 				return st.Epochs, err
 			}
+			es.TestLoss, es.TestAcc, es.TestTop5 = m.Loss(), m.Acc(), m.Top5Acc()
 		}
-		es.Seconds = time.Since(es.start).Seconds()
-		st.Epochs = append(st.Epochs, es.EpochStats)
+		es.Seconds = before + time.Since(start).Seconds()
+		st.Epochs = append(st.Epochs, es)
+		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
 			return st.Epochs, err
 		}
@@ -236,17 +306,24 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	return st.Epochs, t.fire(st, Hook.OnEnd)
 }
 
-type epochRun struct {
-	EpochStats
-	start time.Time
-}
-
-// epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
-	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
-	ld.Epoch()
-	var sum float64
-	correct, seen := 0, 0
+// epoch runs the steps of epoch st.Epoch from t.at (its first step, or
+// the step a resumed run stopped at). The order of the examples and their
+// augmentation depend only on Seed and the epochs so far (a resumed run
+// replays the shuffles of the epochs before); the batches a resumed run
+// has done are drawn again and skipped.
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error) {
+	es := EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN(), TestTop5: math.NaN()}
+	t.shuffle(ld, st.Epoch)
+	for range t.at.Step {
+		ld.Next()
+	}
+	st.Step = t.at.Step
+	start := time.Now()
+	losses := monitored(st.Epochs)
+	// The rate of the epoch's first step, for the history (schedules are
+	// functions of their context, so a resumed run finds the same).
+	es.LR = t.sched.LR(ScheduleContext{Epoch: st.Epoch - 1, StepsPerEpoch: st.StepsPerEpoch,
+		Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses})
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
@@ -255,27 +332,96 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 			}
 			break
 		}
-		lr := t.sched.LR(st.Epoch-1, st.Step)
-		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
+		n.Context = ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses}
+		r, err := n.Run(b)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
+		if !r.Updated {
+			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
+		}
+		if t.ema != nil && t.ema.due(st.Step) {
+			if err := t.ema.update(t.ps); err != nil {
+				return es, err
+			}
 		}
 		st.Step++
 		st.GlobalStep++
-		st.Loss, st.LR = loss, lr
-		sum += loss
-		correct += hits
-		seen += b.N
+		st.Loss, st.LR = r.Loss, r.LR
+		a := &t.at
+		a.Step, a.GlobalStep = st.Step, st.GlobalStep
+		a.Sum += r.Loss
+		a.Correct += r.Correct
+		a.Top5 += r.Top5
+		a.Seen += b.N
+		a.Seconds += time.Since(start).Seconds()
+		start = time.Now()
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
-	es.TrainLoss = sum / float64(max(st.Step, 1))
-	es.TrainAcc = float64(correct) / float64(max(seen, 1))
+	es.TrainLoss = t.at.Sum / float64(max(st.Step, 1))
+	es.TrainAcc = float64(t.at.Correct) / float64(max(t.at.Seen, 1))
+	es.TrainTop5 = float64(t.at.Top5) / float64(max(t.at.Seen, 1))
 	return es, nil
+}
+
+// workers is the number of prefetch goroutines for ds (Config.Workers).
+func (t *Trainer) workers(ds data.Dataset) int {
+	switch _, set := ds.(*data.Set); {
+	case t.cfg.Workers > 0:
+		return t.cfg.Workers
+	case t.cfg.Workers == 0 && set:
+		return 1
+	}
+	return 0
+}
+
+// shuffle starts epoch e of ld with the data stream reseeded from Seed and
+// e: the Loader shuffles its previous order and draws the epoch's
+// augmentation seeds from that stream.
+func (t *Trainer) shuffle(ld *data.Loader, e int) {
+	t.dataRng.Seed(derive(derive(t.cfg.Seed, 1), uint64(e)))
+	ld.Epoch()
+}
+
+// evaluateAverage evaluates the moving average of the weights when there
+// is one, else the weights.
+func (t *Trainer) evaluateAverage(ds data.Dataset) (*Metrics, error) {
+	if t.ema == nil {
+		return t.EvaluateMetrics(ds)
+	}
+	if err := t.ema.swap(t.ps); err != nil {
+		return nil, err
+	}
+	m, err := t.EvaluateMetrics(ds)
+	if serr := t.ema.swap(t.ps); err == nil {
+		err = serr
+	}
+	return m, err
+}
+
+// EMA returns the moving average of the weights, nil without
+// Config.EMADecay or before Fit.
+func (t *Trainer) EMA() *graph.Params {
+	if t.ema == nil {
+		return nil
+	}
+	return t.ema.store
+}
+
+// monitored returns the loss a schedule monitors for each epoch: the test
+// loss, or the training loss without a test set.
+func monitored(stats []EpochStats) []float64 {
+	ls := make([]float64, len(stats))
+	for i, e := range stats {
+		ls[i] = e.TestLoss
+		if math.IsNaN(e.TestLoss) {
+			ls[i] = e.TrainLoss
+		}
+	}
+	return ls
 }
 
 // fire calls one event of every hook, in order.
@@ -285,5 +431,17 @@ func (t *Trainer) fire(st *State, event func(Hook, *State) error) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// AddHooks appends hooks to Config.Hooks, for hooks that need the Trainer
+// itself (StateCheckpoint). Hooks run in order.
+func (t *Trainer) AddHooks(hooks ...Hook) error {
+	for i, h := range hooks {
+		if h == nil {
+			return errors.Errorf("train: AddHooks: hook %d is nil", i)
+		}
+	}
+	t.cfg.Hooks = append(t.cfg.Hooks, hooks...)
 	return nil
 }

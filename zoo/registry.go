@@ -66,12 +66,6 @@ type Spec struct {
 	// Params is the number of trainable parameters at the default config,
 	// torchvision 0.14's count where torchvision has the model.
 	Params int
-	// Batch is the training batch size of the model's default recipe
-	// (zoo train without --batch); 0 means 64.
-	Batch int
-	// Schedule is the learning-rate schedule of the default recipe:
-	// "" or "constant", or "cosine" (annealed to 0 at every step).
-	Schedule string
 	// New returns the model for cfg.
 	New func(cfg Config) graph.Model
 }
@@ -108,7 +102,7 @@ func cifarSpec(depth, params int) Spec {
 
 var registry = []Spec{
 	{Name: "lenet", Aliases: []string{"lenet5", "lenet-5"}, Family: "LeNet", Paper: paperLeNet,
-		Input: [3]int{1, 28, 28}, Classes: 10, Params: 61706, Batch: 32, Schedule: "cosine", New: LeNet5},
+		Input: [3]int{1, 28, 28}, Classes: 10, Params: 61706, New: LeNet5},
 	{Name: "alexnet", Family: "AlexNet", Paper: paperAlexNet, Input: imageNet, Classes: 1000, Params: 61100840, New: AlexNet},
 	{Name: "alexnet_lrn", Family: "AlexNet", Paper: paperAlexNet, Input: imageNet, Classes: 1000, Params: 61100840, New: AlexNetLRN},
 	vggSpec(11, false, 132863336),

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/convzoo/convzoo/graph"
 	"github.com/convzoo/convzoo/train"
@@ -11,14 +13,18 @@ import (
 
 func evalCmd() *cobra.Command {
 	var (
-		m                     modelFlags
-		weights, dataset, dir string
+		m                                modelFlags
+		weights, dataset, dir, confusion string
 	)
 	cmd := &cobra.Command{
-		Use:     "eval MODEL --weights FILE",
-		Short:   "Evaluate trained weights on a dataset's test set",
-		Example: "  zoo eval lenet --weights runs/lenet/weights.safetensors",
-		Args:    cobra.ExactArgs(1),
+		Use:   "eval MODEL --weights FILE",
+		Short: "Evaluate trained weights on a dataset's test set",
+		Long: `Evaluate trained weights on a dataset's test set: loss, top-1 and top-5
+accuracy and the accuracy of each class; --confusion writes the confusion
+matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
+		Example: "  zoo eval lenet --weights runs/lenet/weights.safetensors\n" +
+			"  zoo eval lenet --weights runs/lenet/weights.safetensors --confusion confusion.png",
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, cfg, err := m.resolve(args[0])
 			if err != nil {
@@ -26,6 +32,9 @@ func evalCmd() *cobra.Command {
 			}
 			if weights == "" {
 				return errors.New("--weights FILE is required")
+			}
+			if ext := strings.ToLower(filepath.Ext(confusion)); confusion != "" && ext != ".csv" && ext != ".png" {
+				return errors.Errorf("--confusion %s: want a .csv or .png file name", confusion)
 			}
 			testSet, mean, std, err := loadTestSet(dataset, dir, m.size, spec)
 			if err != nil {
@@ -46,11 +55,20 @@ func evalCmd() *cobra.Command {
 			if err := loadWeights(ps, weights, spec.Name, false, cmd.OutOrStdout()); err != nil {
 				return err
 			}
-			loss, acc, err := tr.Evaluate(testSet)
+			met, err := tr.EvaluateMetrics(testSet)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s on %s test set (%d images): loss %.4f accuracy %.2f%%\n", spec.Name, dataset, testSet.Len(), loss, 100*acc)
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "%s on %s test set (%d images): loss %.4f accuracy %.2f%% top-5 %.2f%%\n",
+				spec.Name, dataset, testSet.Len(), met.Loss(), 100*met.Acc(), 100*met.Top5Acc())
+			classReport(out, met, testSet.ClassNames)
+			if confusion != "" {
+				if err := writeConfusion(confusion, met, testSet.ClassNames); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "wrote %s\n", confusion)
+			}
 			return nil
 		},
 	}
@@ -58,5 +76,6 @@ func evalCmd() *cobra.Command {
 	cmd.Flags().StringVar(&weights, "weights", "", "weights file: safetensors or a torch.save .pt/.pth")
 	cmd.Flags().StringVar(&dataset, "dataset", "mnist", "dataset: "+datasetNames)
 	cmd.Flags().StringVar(&dir, "data", "", "dataset folder (mnist: embedded copy when empty); only the test split is read")
+	cmd.Flags().StringVar(&confusion, "confusion", "", "write the confusion matrix to FILE: .csv, or .png for a heat map with class names")
 	return cmd
 }

@@ -44,6 +44,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), convertCmd(), predictCmd())
+	root.AddCommand(listCmd(), summaryCmd(), trainCmd(), evalCmd(), forwardCmd(), benchCmd(), convertCmd(), predictCmd(), plotCmd())
 	return root
 }

@@ -96,14 +96,16 @@ func TestTrainEvalForward(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(hist)), "\n")
-	if len(lines) != 2 || lines[0] != "epoch,train_loss,train_acc,test_loss,test_acc,seconds" || !strings.HasPrefix(lines[1], "1,") {
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "epoch,train_loss,train_acc,test_loss,test_acc,seconds,") || !strings.HasPrefix(lines[1], "1,") {
 		t.Fatalf("history.csv:\n%s", hist)
 	}
 	weights := filepath.Join(dir, "weights.safetensors")
-	out, err = runZoo("eval", "lenet", "--weights", weights)
-	if err != nil || !strings.Contains(out, "accuracy") {
+	confusion := filepath.Join(dir, "confusion.csv")
+	out, err = runZoo("eval", "lenet", "--weights", weights, "--confusion", confusion)
+	if err != nil || !strings.Contains(out, "accuracy") || !strings.Contains(out, "top-5") {
 		t.Fatalf("eval: %v %s", err, out)
 	}
+	checkEvalConfusion(t, out, confusion)
 	// A checkpoint of another model is refused with a clear error.
 	if _, err := runZoo("eval", "resnet20", "--weights", weights); err == nil || !strings.Contains(err.Error(), "lenet") {
 		t.Errorf("eval of resnet20 with lenet weights: %v", err)

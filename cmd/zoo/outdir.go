@@ -11,7 +11,7 @@ import (
 )
 
 // runFiles are the names a training run writes in its --out folder.
-var runFiles = []string{"history.csv", "weights.safetensors", "checkpoint-epoch*.safetensors"}
+var runFiles = []string{"history.csv", "weights.safetensors", "checkpoint.safetensors", "checkpoint-epoch*.safetensors"}
 
 // prepareOut makes sure dir exists and accepts files, before any work. A
 // dir that already holds files is refused unless reuse is set (--resume or

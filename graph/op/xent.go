@@ -1,6 +1,7 @@
 package op
 
 import (
+	"fmt"
 	"math"
 
 	"github.com/pkg/errors"
@@ -18,19 +19,38 @@ import (
 // is (softmax - onehot)/count on counted rows and 0 on ignored ones, times
 // the upstream gradient; labels get none.
 func SoftmaxCrossEntropy(logits, labels *G.Node) (*G.Node, error) {
+	return SmoothedCrossEntropy(logits, labels, 0)
+}
+
+// SmoothedCrossEntropy is SoftmaxCrossEntropy with label smoothing eps in
+// [0,1), as torch.nn.CrossEntropyLoss(label_smoothing=eps): the loss of a
+// counted row is (1-eps)·(-log p[label]) + eps·mean_k(-log p[k]), the
+// target being (1-eps)·onehot + eps/K. The gradient with respect to the
+// logits is (softmax - (1-eps)·onehot - eps/K)/count. eps 0 is plain
+// cross-entropy.
+func SmoothedCrossEntropy(logits, labels *G.Node, eps float64) (*G.Node, error) {
 	if logits == nil || labels == nil {
 		return nil, errors.New("SoftmaxCrossEntropy: nil input")
 	}
-	k := &xentKernel{}
+	if !(eps >= 0 && eps < 1) {
+		return nil, errors.Errorf("SoftmaxCrossEntropy: label smoothing %v, want a value in [0,1)", eps)
+	}
+	k := &xentKernel{eps: eps}
 	if _, err := k.outShape([]tensor.Shape{logits.Shape(), labels.Shape()}); err != nil {
 		return nil, err
 	}
 	return apply(k, "SoftmaxCrossEntropy", logits, labels)
 }
 
-type xentKernel struct{}
+// xentKernel is the loss; eps is the label smoothing.
+type xentKernel struct{ eps float64 }
 
-func (k *xentKernel) name() string  { return "SoftmaxCrossEntropy" }
+func (k *xentKernel) name() string {
+	if k.eps == 0 {
+		return "SoftmaxCrossEntropy"
+	}
+	return fmt.Sprintf("SoftmaxCrossEntropy{smoothing=%g}", k.eps)
+}
 func (k *xentKernel) inDims() []int { return []int{2, 1} }
 func (k *xentKernel) outDims() int  { return 0 }
 
@@ -47,8 +67,8 @@ func (k *xentKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *xentKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { return xentForward(in[0], sliceT[float32](in[1]), sliceT[float32](out)) },
-		func() error { return xentForward(in[0], sliceT[float64](in[1]), sliceT[float64](out)) })
+		func() error { return xentForward(in[0], sliceT[float32](in[1]), sliceT[float32](out), k.eps) },
+		func() error { return xentForward(in[0], sliceT[float64](in[1]), sliceT[float64](out), k.eps) })
 }
 
 // xentLabel returns the class of row i, -1 when the row is ignored.
@@ -63,7 +83,7 @@ func xentLabel[T float](labels []T, i, k int) (int, error) {
 	return int(l), nil
 }
 
-func xentForward[T float](logits *tensor.Dense, labels, out []T) error {
+func xentForward[T float](logits *tensor.Dense, labels, out []T, eps float64) error {
 	n, k := logits.Shape()[0], logits.Shape()[1]
 	z := sliceT[T](logits)
 	loss, count := 0.0, 0
@@ -80,11 +100,13 @@ func xentForward[T float](logits *tensor.Dense, labels, out []T) error {
 		for _, v := range row {
 			m = max(m, float64(v))
 		}
-		s := 0.0
+		s, sum := 0.0, 0.0
 		for _, v := range row {
 			s += math.Exp(float64(v) - m)
+			sum += float64(v)
 		}
-		loss += m + math.Log(s) - float64(row[c])
+		lse := m + math.Log(s)
+		loss += (1-eps)*(lse-float64(row[c])) + eps*(lse-sum/float64(k))
 		count++
 	}
 	if count > 0 {
@@ -97,7 +119,7 @@ func xentForward[T float](logits *tensor.Dense, labels, out []T) error {
 func (k *xentKernel) diffWRT() []bool { return []bool{true, false} }
 
 func (k *xentKernel) grad(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
-	dz, err := apply(&xentGrad{}, "SoftmaxCrossEntropy gradient", inputs[0], inputs[1], grad)
+	dz, err := apply(&xentGrad{eps: k.eps}, "SoftmaxCrossEntropy gradient", inputs[0], inputs[1], grad)
 	if err != nil {
 		return nil, err
 	}
@@ -105,10 +127,15 @@ func (k *xentKernel) grad(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 }
 
 // xentGrad computes the gradient with respect to the logits; inputs
-// (logits, labels, upstream scalar gradient).
-type xentGrad struct{}
+// (logits, labels, upstream scalar gradient); eps is the label smoothing.
+type xentGrad struct{ eps float64 }
 
-func (k *xentGrad) name() string  { return "SoftmaxCrossEntropyGrad" }
+func (k *xentGrad) name() string {
+	if k.eps == 0 {
+		return "SoftmaxCrossEntropyGrad"
+	}
+	return fmt.Sprintf("SoftmaxCrossEntropyGrad{smoothing=%g}", k.eps)
+}
 func (k *xentGrad) inDims() []int { return []int{2, 1, 0} }
 
 func (k *xentGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
@@ -123,11 +150,11 @@ func (k *xentGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *xentGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { return xentBackward(in[0], sliceT[float32](in[1]), in[2], sliceT[float32](out)) },
-		func() error { return xentBackward(in[0], sliceT[float64](in[1]), in[2], sliceT[float64](out)) })
+		func() error { return xentBackward(in[0], sliceT[float32](in[1]), in[2], sliceT[float32](out), k.eps) },
+		func() error { return xentBackward(in[0], sliceT[float64](in[1]), in[2], sliceT[float64](out), k.eps) })
 }
 
-func xentBackward[T float](logits *tensor.Dense, labels []T, g *tensor.Dense, out []T) error {
+func xentBackward[T float](logits *tensor.Dense, labels []T, g *tensor.Dense, out []T, eps float64) error {
 	n, k := logits.Shape()[0], logits.Shape()[1]
 	z := sliceT[T](logits)
 	count := 0
@@ -167,11 +194,11 @@ func xentBackward[T float](logits *tensor.Dense, labels []T, g *tensor.Dense, ou
 			s += e
 			o[j] = T(e)
 		}
-		scale := up / s
+		scale, uniform := up/s, up*eps/float64(k)
 		for j := range o {
-			o[j] = T(float64(o[j]) * scale)
+			o[j] = T(float64(o[j])*scale - uniform)
 		}
-		o[c] -= T(up)
+		o[c] -= T(up * (1 - eps))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package op
 
 import (
 	"encoding/json"
+	"math"
 	"math/rand"
 	"os"
 	"strings"
@@ -34,17 +35,50 @@ func TestSoftmaxCrossEntropyGrad(t *testing.T) {
 			y := labelTensor(tc.labels...)
 			checkGrad(t, xentBuild, []*tensor.Dense{z, y}, []bool{true, false})
 			checkF32(t, xentBuild, z, y)
+			for _, eps := range []float64{0.1, 0.7} {
+				build := func(in G.Nodes) (*G.Node, error) { return SmoothedCrossEntropy(in[0], in[1], eps) }
+				checkGrad(t, build, []*tensor.Dense{z, y}, []bool{true, false})
+				checkF32(t, build, z, y)
+			}
 		})
+	}
+}
+
+// TestSmoothedCrossEntropyDefinition checks the smoothed loss against its
+// definition: (1-eps)·nll + eps·mean_k(-log p_k), on one row by hand.
+func TestSmoothedCrossEntropyDefinition(t *testing.T) {
+	z := tensor.New(tensor.WithShape(1, 3), tensor.WithBacking([]float64{1, 2, 4}))
+	lse := math.Log(math.Exp(1) + math.Exp(2) + math.Exp(4))
+	want := 0.8*(lse-2) + 0.2*((lse-1)+(lse-2)+(lse-4))/3
+	loss, _, err := xentRunEps(t, z, labelTensor(1), 0.2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(loss-want) > 1e-12 {
+		t.Errorf("loss %.15g, want %.15g", loss, want)
+	}
+	for _, eps := range []float64{-0.1, 1, math.NaN()} {
+		g := G.NewGraph()
+		zn := G.NodeFromAny(g, z, G.WithName("z"))
+		yn := G.NodeFromAny(g, labelTensor(1), G.WithName("y"))
+		if _, err := SmoothedCrossEntropy(zn, yn, eps); err == nil || !strings.Contains(err.Error(), "label smoothing") {
+			t.Errorf("smoothing %v: error %v, want one naming the label smoothing", eps, err)
+		}
 	}
 }
 
 // xentRun returns the loss and the gradient with respect to the logits.
 func xentRun(t *testing.T, z, y *tensor.Dense) (float64, []float64, error) {
+	return xentRunEps(t, z, y, 0)
+}
+
+// xentRunEps is xentRun with label smoothing eps.
+func xentRunEps(t *testing.T, z, y *tensor.Dense, eps float64) (float64, []float64, error) {
 	t.Helper()
 	g := G.NewGraph()
 	zn := G.NodeFromAny(g, z, G.WithName("z"))
 	yn := G.NodeFromAny(g, y, G.WithName("y"))
-	loss, err := SoftmaxCrossEntropy(zn, yn)
+	loss, err := SmoothedCrossEntropy(zn, yn, eps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,8 +96,15 @@ func xentRun(t *testing.T, z, y *tensor.Dense) (float64, []float64, error) {
 
 // TestSoftmaxCrossEntropyGolden compares loss and gradient with PyTorch's
 // F.cross_entropy(ignore_index=-1), including logits of order 1e3.
-func TestSoftmaxCrossEntropyGolden(t *testing.T) {
-	raw, err := os.ReadFile("testdata/xent_golden.json")
+func TestSoftmaxCrossEntropyGolden(t *testing.T) { xentGolden(t, "testdata/xent_golden.json") }
+
+// TestSmoothedCrossEntropyGolden compares loss and gradient with PyTorch's
+// F.cross_entropy(ignore_index=-1, label_smoothing=eps)
+// (testdata/gen_xent_ls_golden.py).
+func TestSmoothedCrossEntropyGolden(t *testing.T) { xentGolden(t, "testdata/xent_ls_golden.json") }
+
+func xentGolden(t *testing.T, path string) {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +112,7 @@ func TestSoftmaxCrossEntropyGolden(t *testing.T) {
 		Cases []struct {
 			N, K                 int
 			Logits, Labels, Grad []float64
-			Loss                 float64
+			Loss, Eps            float64
 		}
 	}
 	if err := json.Unmarshal(raw, &file); err != nil {
@@ -85,7 +126,7 @@ func TestSoftmaxCrossEntropyGolden(t *testing.T) {
 			if f32 {
 				z, y, tol = toF32(z), toF32(y), 1e-5
 			}
-			loss, grad, err := xentRun(t, z, y)
+			loss, grad, err := xentRunEps(t, z, y, c.Eps)
 			if err != nil {
 				t.Fatal(err)
 			}
