@@ -101,9 +101,6 @@ func (k *bnKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return x.Clone(), nil
 }
 
-// isVec reports whether s is (n). Unlike Shape.Eq, a (1,n) is not.
-func isVec(s tensor.Shape, n int) bool { return len(s) == 1 && s[0] == n }
-
 // layout returns the batch size and the size of one channel's plane.
 func (k *bnKernel) layout(x *tensor.Dense) (n, hw int) {
 	s := x.Shape()
@@ -120,8 +117,8 @@ func (k *bnKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 }
 
 func bnForward[T float](k *bnKernel, xt, gt, bt, out *tensor.Dense) {
-	x, gamma, beta, y := sliceT[T](xt), sliceT[T](gt), sliceT[T](bt), sliceT[T](out)
-	rm, rv := sliceT[T](k.stats.Mean), sliceT[T](k.stats.Var)
+	x, gamma, beta, y := elems[T](xt), elems[T](gt), elems[T](bt), elems[T](out)
+	rm, rv := elems[T](k.stats.Mean), elems[T](k.stats.Var)
 	n, hw := k.layout(xt)
 	if k.p.Training {
 		m := float64(n * hw)

@@ -50,7 +50,7 @@ func (k *bnParamGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 }
 
 func bnParamBackward[T float](k *bnParamGrad, xt, dyt, out *tensor.Dense) {
-	x, dy, dg := sliceT[T](xt), sliceT[T](dyt), sliceT[T](out)
+	x, dy, dg := elems[T](xt), elems[T](dyt), elems[T](out)
 	n, hw := k.fw.layout(xt)
 	c := k.fw.c
 	clear(k.sumD)
@@ -89,8 +89,8 @@ func (k *bnBetaGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *bnBetaGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { copyTo(sliceT[float32](out), k.g.sumD); return nil },
-		func() error { copyTo(sliceT[float64](out), k.g.sumD); return nil })
+		func() error { copyTo(elems[float32](out), k.g.sumD); return nil },
+		func() error { copyTo(elems[float64](out), k.g.sumD); return nil })
 }
 
 func copyTo[T float](dst []T, src []float64) {
@@ -126,7 +126,7 @@ func (k *bnXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 
 func bnXBackward[T float](k *bnXGrad, xt, dyt, out *tensor.Dense) {
 	fw := k.g.fw
-	x, dy, dx := sliceT[T](xt), sliceT[T](dyt), sliceT[T](out)
+	x, dy, dx := elems[T](xt), elems[T](dyt), elems[T](out)
 	n, hw := fw.layout(xt)
 	m := float64(n * hw)
 	for i := 0; i < n; i++ {

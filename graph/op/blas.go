@@ -6,7 +6,6 @@ import (
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
-	"gorgonia.org/tensor"
 )
 
 // level3 is the part of BLAS the kernels of this package call.
@@ -119,16 +118,6 @@ func rawGemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, 
 	case []float64:
 		impl.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
-}
-
-// elems returns the backing slice of d as []T without allocating (unlike
-// Dense.Data); d holds T.
-func elems[T float](d *tensor.Dense) []T {
-	var z T
-	if _, ok := any(z).(float32); ok {
-		return any(d.Float32s()).([]T)
-	}
-	return any(d.Float64s()).([]T)
 }
 
 // rangeJob is work over items [lo, hi) done by one worker; worker indexes

@@ -13,25 +13,19 @@ type convGeom struct {
 	ckk, ohw, chw int
 }
 
-// newConvGeom fills the output size; it may be <= 0 (the caller checks).
+// newConvGeom fills the output size; it is 0 where the kernel does not fit
+// (the caller checks).
 func newConvGeom(c, h, w, outC, kh, kw int, p ConvParams) convGeom {
 	g := convGeom{c: c, h: h, w: w, outC: outC, kh: kh, kw: kw,
 		sh: orOne(p.StrideH), sw: orOne(p.StrideW), ph: p.PadH, pw: p.PadW,
 		dh: orOne(p.DilationH), dw: orOne(p.DilationW)}
-	g.oh = (h+2*g.ph-g.dh*(kh-1)-1)/g.sh + 1
-	g.ow = (w+2*g.pw-g.dw*(kw-1)-1)/g.sw + 1
+	g.oh = OutSize(h, kh, g.sh, g.ph, g.dh, false)
+	g.ow = OutSize(w, kw, g.sw, g.pw, g.dw, false)
 	g.ckk, g.ohw, g.chw = c*kh*kw, g.oh*g.ow, c*h*w
 	// A 1x1 kernel with unit stride and no padding: the columns are the
 	// input itself.
 	g.identity = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0
 	return g
-}
-
-func orOne(v int) int {
-	if v == 0 {
-		return 1
-	}
-	return v
 }
 
 // span returns the output columns [lo, hi) whose input column

@@ -74,9 +74,9 @@ func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 
 func (k *maxPoolKernel) runRange(_, lo, hi int) {
 	if k.x.Dtype() == tensor.Float32 {
-		maxPoolForward(k, sliceT[float32](k.x), sliceT[float32](k.out), lo, hi)
+		maxPoolForward(k, elems[float32](k.x), elems[float32](k.out), lo, hi)
 	} else {
-		maxPoolForward(k, sliceT[float64](k.x), sliceT[float64](k.out), lo, hi)
+		maxPoolForward(k, elems[float64](k.x), elems[float64](k.out), lo, hi)
 	}
 }
 
@@ -273,8 +273,8 @@ func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return errors.Errorf("%s: gradient of %d elements, %d argmax indices (forward not run?)", k.name(), n, len(k.fw.idx))
 	}
 	return dispatch(in[0],
-		func() error { scatterArgmax(k.fw.idx, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { scatterArgmax(k.fw.idx, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { scatterArgmax(k.fw.idx, elems[float32](in[0]), elems[float32](out)); return nil },
+		func() error { scatterArgmax(k.fw.idx, elems[float64](in[0]), elems[float64](out)); return nil })
 }
 
 // scatterArgmax sets dx = 0, then dx[idx[o]] += dy[o].

@@ -221,3 +221,6 @@ func single(k kernel, grad *G.Node) (G.Nodes, error) {
 	}
 	return G.Nodes{dx}, nil
 }
+
+// isVec reports whether s is (n). Unlike Shape.Eq, a (1,n) is not.
+func isVec(s tensor.Shape, n int) bool { return len(s) == 1 && s[0] == n }

@@ -32,8 +32,8 @@ func (k *reluKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *reluKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { reluForward(sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { reluForward(sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { reluForward(elems[float32](in[0]), elems[float32](out)); return nil },
+		func() error { reluForward(elems[float64](in[0]), elems[float64](out)); return nil })
 }
 
 func reluForward[T float](x, out []T) {
@@ -69,11 +69,11 @@ func (k *reluGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 func (k *reluGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
 		func() error {
-			reluBackward(sliceT[float32](in[0]), sliceT[float32](in[1]), sliceT[float32](out))
+			reluBackward(elems[float32](in[0]), elems[float32](in[1]), elems[float32](out))
 			return nil
 		},
 		func() error {
-			reluBackward(sliceT[float64](in[0]), sliceT[float64](in[1]), sliceT[float64](out))
+			reluBackward(elems[float64](in[0]), elems[float64](in[1]), elems[float64](out))
 			return nil
 		})
 }
@@ -98,16 +98,4 @@ func reluBackward[T float](x, dy, out []T) {
 			out[i] = math.Float64frombits(math.Float64bits(dy[i]) & m)
 		}
 	}
-}
-
-// sliceT returns the backing slice of d as []T; d holds T (the caller
-// dispatched on its dtype). A tensor of shape () has one element.
-func sliceT[T float](d *tensor.Dense) []T {
-	switch v := d.Data().(type) {
-	case []T:
-		return v
-	case T:
-		return []T{v}
-	}
-	return nil
 }
