@@ -2,6 +2,7 @@ package op
 
 import (
 	"encoding/json"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math"
 	"math/rand"
 	"os"
@@ -72,14 +73,14 @@ var convGradCases = []struct {
 // TestConv2dGrad checks dx, dw and db against finite differences, with the
 // forward columns kept and rebuilt, on one worker and on two.
 func TestConv2dGrad(t *testing.T) {
-	defer func(k, w int) { keepColsBytes, maxWorkers = k, w }(keepColsBytes, maxWorkers)
+	defer func(k, w int) { keepColsBytes, gemm.MaxWorkers = k, w }(keepColsBytes, gemm.MaxWorkers)
 	for _, tc := range convGradCases {
 		for _, mode := range []struct {
 			name          string
 			keep, workers int
 		}{{"keep/2workers", 1 << 30, 2}, {"rebuild/1worker", 0, 1}, {"rebuild/2workers", 0, 2}} {
 			t.Run(tc.name+"/"+mode.name, func(t *testing.T) {
-				keepColsBytes, maxWorkers = mode.keep, mode.workers
+				keepColsBytes, gemm.MaxWorkers = mode.keep, mode.workers
 				rng := rand.New(rand.NewSource(4))
 				in := []*tensor.Dense{randTensor(rng, tc.xs...), randTensor(rng, tc.ws...)}
 				wrt := []bool{true, true}

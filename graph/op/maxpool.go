@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math"
 	"sync"
 
@@ -31,7 +32,7 @@ type maxPoolKernel struct {
 	p   PoolParams
 	g   *poolGeom
 	idx []int32
-	// the current call, split over planes by parallelFor
+	// the current call, split over planes by gemm.ParallelFor
 	x, out *tensor.Dense
 	wg     sync.WaitGroup
 }
@@ -64,15 +65,15 @@ func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	// enough work to pay for the hand-off.
 	planes := k.g.planes()
 	if n < 1<<14 {
-		k.runRange(0, 0, planes)
+		k.RunRange(0, 0, planes)
 	} else {
-		parallelFor(k, planes, &k.wg)
+		gemm.ParallelFor(k, planes, &k.wg)
 	}
 	k.x, k.out = nil, nil
 	return nil
 }
 
-func (k *maxPoolKernel) runRange(_, lo, hi int) {
+func (k *maxPoolKernel) RunRange(_, lo, hi int) {
 	if k.x.Dtype() == tensor.Float32 {
 		maxPoolForward(k, elems[float32](k.x), elems[float32](k.out), lo, hi)
 	} else {

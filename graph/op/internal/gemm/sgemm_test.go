@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import (
 	"fmt"
@@ -193,7 +193,7 @@ func TestGemmFloat32(t *testing.T) {
 			}
 		}
 		want, scale := naiveSgemm(true, true, m, n, k, a, m, b, k, 1, c, n)
-		gemm(true, true, m, n, k, a, m, b, k, 1, c, n)
+		Gemm(true, true, m, n, k, a, m, b, k, 1, c, n)
 		for i, w := range want {
 			if d := math.Abs(float64(c[i]) - w); !(d <= 1e-6*(scale[i]+1)) {
 				t.Fatalf("m=%d n=%d k=%d: c[%d] = %g, want %g", m, n, k, i, c[i], w)

@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import (
 	"sync"
@@ -52,6 +52,14 @@ type packBufs struct {
 }
 
 var packPool = sync.Pool{New: func() any { return new(packBufs) }}
+
+// grow returns b resized to n elements, reusing its storage if it can.
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 

@@ -1,8 +1,16 @@
-package op
+// Package gemm is convzoo's matrix product: C = op(A)·op(B) + beta·C in
+// row-major order for float32 and float64, and the small worker pool the
+// graph kernels share. It imports nothing of convzoo.
+//
+// float32 products of at least one micro-kernel tile run on a blocked
+// GEMM (sgemm.go) with assembly micro-kernels chosen at start-up from
+// the CPU's features (kernels_amd64.go); the rest go to gonum's BLAS, or
+// to OpenBLAS with the build tags openblas and cgo
+// (CGO_LDFLAGS=-lopenblas). The build tag purego leaves the assembly out.
+package gemm
 
 import (
 	"runtime"
-	"sync"
 
 	"gonum.org/v1/gonum/blas"
 	"gonum.org/v1/gonum/blas/gonum"
@@ -23,12 +31,16 @@ var (
 	impl level3 = gonum.Implementation{}
 	// tileGEMM cuts each GEMM into tiles small enough that gonum runs
 	// them serially: gonum parallelises a large GEMM itself, starting
-	// goroutines and allocating on every call, while the kernels here
-	// parallelise over the batch with the allocation-free pool below.
+	// goroutines and allocating on every call, while graph kernels
+	// parallelise over the batch with the allocation-free pool (pool.go).
 	tileGEMM = true
-	// maxWorkers caps the goroutines one kernel call uses.
-	maxWorkers = runtime.GOMAXPROCS(0)
+	// MaxWorkers caps the goroutines one kernel call uses (tests set
+	// it to 1 to check the serial path).
+	MaxWorkers = runtime.GOMAXPROCS(0)
 )
+
+// Float is the element type of a product.
+type Float interface{ ~float32 | ~float64 }
 
 // Tile sizes: gonum goes parallel from 4 blocks of 64x64 in C. gonum's
 // serial kernels do not block the inner dimension: for each row of A
@@ -66,9 +78,10 @@ func trans(t bool) blas.Transpose {
 	return blas.NoTrans
 }
 
-// gemm computes C = op(A)·op(B) + beta·C in row-major order, C being m×n
-// and the inner dimension k; op transposes where tA or tB.
-func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+// Gemm computes C = op(A)·op(B) + beta·C in row-major order, C being m×n
+// and the inner dimension k; op transposes where tA or tB. As in BLAS,
+// beta 0 ignores C's contents.
+func Gemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	if m == 0 || n == 0 {
 		return
 	}
@@ -111,119 +124,11 @@ func gemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	}
 }
 
-func rawGemm[T float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func rawGemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	switch a := any(a).(type) {
 	case []float32:
 		impl.Sgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 	case []float64:
 		impl.Dgemm(trans(tA), trans(tB), m, n, k, 1, a, lda, any(b).([]float64), ldb, float64(beta), any(c).([]float64), ldc)
 	}
-}
-
-// rangeJob is work over items [lo, hi) done by one worker; worker indexes
-// the job's scratch, so two workers never share a buffer.
-type rangeJob interface{ runRange(worker, lo, hi int) }
-
-type task struct {
-	j              rangeJob
-	worker, lo, hi int
-	wg             *sync.WaitGroup
-}
-
-// workerPool is a fixed set of goroutines for the whole process: sending a
-// task allocates nothing, unlike starting a goroutine per call.
-var workerPool struct {
-	once sync.Once
-	ch   chan task
-}
-
-func startPool() {
-	workerPool.ch = make(chan task, 64)
-	for range max(1, runtime.GOMAXPROCS(0)-1) {
-		go func() {
-			for t := range workerPool.ch {
-				t.j.runRange(t.worker, t.lo, t.hi)
-				t.wg.Done()
-			}
-		}()
-	}
-}
-
-// workersFor returns how many workers parallelFor uses for n items.
-func workersFor(n int) int { return max(1, min(maxWorkers, n)) }
-
-// parallelFor splits [0, n) into workersFor(n) contiguous ranges and runs
-// j over them, the calling goroutine taking the first; it returns when
-// all are done. wg belongs to the caller (a kernel field, so that no
-// call allocates).
-func parallelFor(j rangeJob, n int, wg *sync.WaitGroup) {
-	w := workersFor(n)
-	if w == 1 {
-		j.runRange(0, 0, n)
-		return
-	}
-	workerPool.once.Do(startPool)
-	wg.Add(w - 1)
-	for i := 1; i < w; i++ {
-		workerPool.ch <- task{j: j, worker: i, lo: i * n / w, hi: (i + 1) * n / w, wg: wg}
-	}
-	j.runRange(0, 0, n/w)
-	wg.Wait()
-}
-
-// scratch holds one growable buffer per worker, and kept, a buffer a
-// forward kernel fills for its backward kernels.
-type scratch[T float] struct {
-	bufs [][]T
-	kept []T
-}
-
-// get returns worker's buffer of exactly size elements (contents
-// undefined). prepare must have been called with at least worker+1.
-func (s *scratch[T]) get(worker, size int) []T {
-	if cap(s.bufs[worker]) < size {
-		s.bufs[worker] = make([]T, size)
-	}
-	return s.bufs[worker][:size]
-}
-
-// prepare makes room for w workers; call it before parallelFor.
-func (s *scratch[T]) prepare(w int) {
-	for len(s.bufs) < w {
-		s.bufs = append(s.bufs, nil)
-	}
-}
-
-// gemmJob is one GEMM split across workers along the longer of m and n.
-type gemmJob[T float] struct {
-	tA, tB        bool
-	m, n, k       int
-	a, b, c       []T
-	lda, ldb, ldc int
-	beta          T
-}
-
-func (g *gemmJob[T]) runRange(_, lo, hi int) {
-	if g.m >= g.n {
-		a := g.a[lo:]
-		if !g.tA {
-			a = g.a[lo*g.lda:]
-		}
-		gemm(g.tA, g.tB, hi-lo, g.n, g.k, a, g.lda, g.b, g.ldb, g.beta, g.c[lo*g.ldc:], g.ldc)
-		return
-	}
-	b := g.b[lo:]
-	if g.tB {
-		b = g.b[lo*g.ldb:]
-	}
-	gemm(g.tA, g.tB, g.m, hi-lo, g.k, g.a, g.lda, b, g.ldb, g.beta, g.c[lo:], g.ldc)
-}
-
-// parGemm is gemm run by the pool when it is big enough to pay for it.
-func parGemm[T float](g *gemmJob[T], wg *sync.WaitGroup) {
-	if g.m*g.n*g.k < 1<<18 {
-		g.runRange(0, 0, max(g.m, g.n))
-		return
-	}
-	parallelFor(g, max(g.m, g.n), wg)
 }

@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import "unsafe"
 
