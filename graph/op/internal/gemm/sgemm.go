@@ -86,11 +86,16 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 	}
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
-	if tB && !tA && m <= dotM {
+	if tB && !tA && m <= dotM && k >= dotMinK {
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}
-	kern := ks.tile
+	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
+}
+
+// sgemmPacked is sgemm on packed panels (a plain B with m <= directM read
+// in place), for m, n, k > 0.
+func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bufs *packBufs) {
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {

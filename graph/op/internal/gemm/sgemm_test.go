@@ -55,9 +55,11 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 // k = 0.
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
-	// m ≤ directM reads a plain B in place (and A·Bᵀ takes the dot
-	// kernel up to dotM), a larger m packs it.
-	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20}}
+	// m ≤ directM reads a plain B in place, a larger m packs it; A·Bᵀ
+	// takes the dot kernel for m ≤ dotM and k ≥ dotMinK: whole tiles
+	// (8×6), in two passes over k (1032), and edge tiles (13×33×257).
+	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20},
+		{2 * dr, 2 * dc, dotMinK}, {2 * dr, 2 * dc, dotK + 8}}
 	if !testing.Short() {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
 	}
@@ -198,6 +200,51 @@ func TestGemmFloat32(t *testing.T) {
 			if d := math.Abs(float64(c[i]) - w); !(d <= 1e-6*(scale[i]+1)) {
 				t.Fatalf("m=%d n=%d k=%d: c[%d] = %g, want %g", m, n, k, i, c[i], w)
 			}
+		}
+	}
+}
+
+// BenchmarkSgemmABt times C += A·Bᵀ, a convolution's weight gradient
+// for one sample (M = output channels, N = input channels × kernel area,
+// K = output pixels), on the dot kernel and on packed panels.
+// go test ./graph/op/internal/gemm -run - -bench SgemmABt
+func BenchmarkSgemmABt(b *testing.B) {
+	if asmKernels == nil {
+		b.Skip("no assembly kernels on this CPU")
+	}
+	ks := *asmKernels
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{
+		{"resnet20_s1", 16, 144, 1024},
+		{"resnet20_s2", 32, 288, 256},
+		{"resnet20_s3", 64, 576, 64},
+		{"resnet18_s4", 64, 576, 49},
+		{"lenet_conv2", 16, 150, 100},
+	} {
+		rng := rand.New(rand.NewSource(1))
+		a, bm, c := make([]float32, s.m*s.k), make([]float32, s.n*s.k), make([]float32, s.m*s.n)
+		for _, x := range [][]float32{a, bm} {
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+		}
+		flops := 2 * float64(s.m*s.n*s.k)
+		bufs := new(packBufs)
+		for _, p := range []struct {
+			name string
+			f    func()
+		}{
+			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
+			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
+		} {
+			b.Run(s.name+"/"+p.name, func(b *testing.B) {
+				for b.Loop() {
+					p.f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
 		}
 	}
 }
