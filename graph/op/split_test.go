@@ -7,7 +7,7 @@ import (
 )
 
 // TestSplit runs the tests of the kernels that split their work over the
-// worker pool (batch norm, ReLU) with every call split between two
+// worker pool (batch norm, ReLU, Add) with every call split between two
 // workers, however small: the ranges must cover the tensors exactly and
 // give the values and gradients of the whole.
 func TestSplit(t *testing.T) {
@@ -17,6 +17,7 @@ func TestSplit(t *testing.T) {
 		"BatchNormGolden": TestBatchNormGolden,
 		"BatchNormGrad":   TestBatchNormGrad,
 		"ReLU":            TestReLU,
+		"Add":             TestAdd,
 	} {
 		t.Run(name, f)
 	}
