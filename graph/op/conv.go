@@ -69,6 +69,9 @@ type convKernel struct {
 	j32 gemm.Job[float32]
 	j64 gemm.Job[float64]
 	jwg sync.WaitGroup
+	// pw: float32 weights packed once per call for the per-sample
+	// products (batch > 1).
+	pw gemm.PackedA
 }
 
 func (k *convKernel) name() string {
@@ -121,7 +124,15 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.n, k.g, k.in, k.out = n, g, in, out
 	w := gemm.Workers(n)
 	return dispatch(in[0],
-		func() error { convPrepare(k, &k.s32, w); gemm.ParallelFor(k, n, &k.wg); return nil },
+		func() error {
+			convPrepare(k, &k.s32, w)
+			if n > 1 {
+				k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
+				defer k.pw.Release()
+			}
+			gemm.ParallelFor(k, n, &k.wg)
+			return nil
+		},
 		func() error { convPrepare(k, &k.s64, w); gemm.ParallelFor(k, n, &k.wg); return nil })
 }
 
@@ -184,6 +195,12 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 				}
 			}
 			beta = 1
+		}
+		if k.n > 1 {
+			if c32, ok := any(cols).([]float32); ok {
+				k.pw.Gemm(g.ohw, c32, g.ohw, float32(beta), any(o).([]float32), g.ohw)
+				continue
+			}
 		}
 		if k.n > 1 || gemm.MaxWorkers == 1 {
 			gemm.Gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)

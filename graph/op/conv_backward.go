@@ -148,6 +148,8 @@ type convXGrad struct {
 	w, dy  *tensor.Dense
 	out    *tensor.Dense
 	wg     sync.WaitGroup
+	// pw: float32 Wᵀ packed once per call for the per-sample products.
+	pw gemm.PackedA
 }
 
 func (k *convXGrad) name() string  { return fmt.Sprintf("%s.dX%v", k.fw.name(), k.xShape) }
@@ -178,7 +180,13 @@ func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.g, k.w, k.dy, k.out = g, in[0], in[1], out
 	w := gemm.Workers(k.xShape[0])
 	return dispatch(out,
-		func() error { k.fw.s32.prepare(w); gemm.ParallelFor(k, k.xShape[0], &k.wg); return nil },
+		func() error {
+			k.fw.s32.prepare(w)
+			k.pw.Pack(true, g.ckk, g.ohw, g.outC, elems[float32](in[0]), g.ckk)
+			defer k.pw.Release()
+			gemm.ParallelFor(k, k.xShape[0], &k.wg)
+			return nil
+		},
 		func() error { k.fw.s64.prepare(w); gemm.ParallelFor(k, k.xShape[0], &k.wg); return nil })
 }
 
@@ -196,13 +204,19 @@ func convXGradRange[T float](k *convXGrad, s *scratch[T], worker, lo, hi int) {
 	size := g.outC * g.ohw
 	for i := lo; i < hi; i++ {
 		dxi := dx[i*g.chw:][:g.chw]
-		if g.identity {
-			gemm.Gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dxi, g.ohw)
-			continue
+		dcols := dxi
+		if !g.identity {
+			dcols = s.get(worker, g.ckk*g.ohw)
 		}
-		dcols := s.get(worker, g.ckk*g.ohw)
-		gemm.Gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dcols, g.ohw)
-		col2im(g, dcols, dxi)
+		// dcols = Wᵀ·dy[i]
+		if d32, ok := any(dcols).([]float32); ok {
+			k.pw.Gemm(g.ohw, any(dy[i*size:][:size]).([]float32), g.ohw, 0, d32, g.ohw)
+		} else {
+			gemm.Gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dcols, g.ohw)
+		}
+		if !g.identity {
+			col2im(g, dcols, dxi)
+		}
 	}
 }
 

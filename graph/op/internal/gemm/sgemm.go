@@ -90,12 +90,13 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}
-	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
+	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, bufs)
 }
 
 // sgemmPacked is sgemm on packed panels (a plain B with m <= directM read
-// in place), for m, n, k > 0.
-func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, bufs *packBufs) {
+// in place), for m, n, k > 0. pre is op(A) packed whole by packWhole, or
+// nil to pack it block by block.
+func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, bufs *packBufs) {
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
@@ -130,9 +131,14 @@ func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda in
 			}
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
-				bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
-				ap := bufs.a
-				pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
+				var ap []float32
+				if pre != nil {
+					ap = pre[pc*roundUp(m, mr)+ic*kc:]
+				} else {
+					bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
+					ap = bufs.a
+					pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					var bpan *float32

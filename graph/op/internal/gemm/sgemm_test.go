@@ -237,7 +237,7 @@ func BenchmarkSgemmABt(b *testing.B) {
 			f    func()
 		}{
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
-			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
+			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, bufs) }},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
 				for b.Loop() {
@@ -245,6 +245,53 @@ func BenchmarkSgemmABt(b *testing.B) {
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 			})
+		}
+	}
+}
+
+// TestPackedA: products with an A packed once agree with a float64
+// product, for both layouts of A, over several blocks of k (blockK) and
+// m (blockM), off the tile and below it (gonum), with beta 0 (C full of
+// NaN) and 0.5; two B's per packing.
+func TestPackedA(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	var p PackedA
+	for _, s := range [][3]int{{16, 100, 144}, {blockM + 7, 40, blockK + 30}, {70, 33, 9}, {3, 50, 20}, {8, 5, 20}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tA := range []bool{false, true} {
+			lda := k + 2
+			a := fill(m * lda)
+			if tA {
+				lda = m + 2
+				a = fill(k * lda)
+			}
+			p.Pack(tA, m, n, k, a, lda)
+			for _, beta := range []float32{0, 0.5} {
+				ldb, ldc := n+1, n+3
+				b, c := fill(k*ldb), fill(m*ldc)
+				if beta == 0 {
+					for i := range c {
+						c[i] = float32(math.NaN())
+					}
+				}
+				want, scale := naiveSgemm(tA, false, m, n, k, a, lda, b, ldb, beta, c, ldc)
+				p.Gemm(n, b, ldb, beta, c, ldc)
+				for i := range m {
+					for j := range n {
+						got, w := float64(c[i*ldc+j]), want[i*n+j]
+						if tol := 1e-6 * (scale[i*n+j] + 1); !(math.Abs(got-w) <= tol) {
+							t.Fatalf("m=%d n=%d k=%d tA=%t beta=%g: C[%d,%d] = %g, want %g", m, n, k, tA, beta, i, j, got, w)
+						}
+					}
+				}
+			}
 		}
 	}
 }
