@@ -72,6 +72,10 @@ type convKernel struct {
 	// pw: float32 weights packed once per call for the per-sample
 	// products (batch > 1).
 	pw gemm.PackedA
+	// c32, c64 and cwg split one sample's im2col over the workers (batch 1).
+	c32 im2colJob[float32]
+	c64 im2colJob[float64]
+	cwg sync.WaitGroup
 }
 
 func (k *convKernel) name() string {
@@ -161,7 +165,17 @@ func convCols[T float](k *convKernel, s *scratch[T], xt *tensor.Dense, worker, i
 		cols = s.get(worker, g.ckk*g.ohw)
 		build = true
 	}
-	if build {
+	switch {
+	case !build:
+	case k.n == 1: // the pool is free: split the columns over it
+		j, ok := any(&k.c32).(*im2colJob[T])
+		if !ok {
+			j = any(&k.c64).(*im2colJob[T])
+		}
+		*j = im2colJob[T]{g: g, x: x, cols: cols}
+		split(j, g.c, len(cols), &k.cwg)
+		*j = im2colJob[T]{} // drop the references to the tensors
+	default:
 		im2col(g, x, cols)
 	}
 	return cols

@@ -43,9 +43,12 @@ func span(ix0, stride, size, out int) (lo, hi int) {
 // im2col writes the columns of one sample x (C,H,W) into cols
 // (C*KH*KW, OH*OW): row (c,i,j) holds, for each output pixel, the input
 // value under kernel tap (i,j) of channel c, 0 in the padding.
-func im2col[T float](g *convGeom, x, cols []T) {
+func im2col[T float](g *convGeom, x, cols []T) { im2colChannels(g, x, cols, 0, g.c) }
+
+// im2colChannels writes the rows of input channels [lo, hi).
+func im2colChannels[T float](g *convGeom, x, cols []T, lo, hi int) {
 	hw := g.h * g.w
-	for c := 0; c < g.c; c++ {
+	for c := lo; c < hi; c++ {
 		plane := x[c*hw : (c+1)*hw]
 		for i := 0; i < g.kh; i++ {
 			for j := 0; j < g.kw; j++ {
@@ -182,3 +185,12 @@ func clearPadColumns[T float](r []T, w, lo, hi int) {
 		}
 	}
 }
+
+// im2colJob is im2col split over input channels for the worker pool:
+// one sample's columns, when there is no batch to spread instead.
+type im2colJob[T float] struct {
+	g       *convGeom
+	x, cols []T
+}
+
+func (j *im2colJob[T]) RunRange(_, lo, hi int) { im2colChannels(j.g, j.x, j.cols, lo, hi) }
