@@ -10,8 +10,9 @@ import (
 
 // Add is x + y for x and y of one shape (a residual connection). Unlike
 // Gorgonia's Add, which walks its operands with an iterator, it adds two
-// flat slices into an output buffer reused from step to step, split over
-// the worker pool for large tensors. Its gradient passes dy unchanged to
+// flat slices, split over the worker pool for large tensors, into x's
+// buffer where nothing reads x afterwards (as Gorgonia's Add), else into
+// an output buffer reused from step to step. Its gradient passes dy unchanged to
 // both inputs, as Gorgonia's does.
 func Add(x, y *G.Node) (*G.Node, error) {
 	if x == nil || y == nil {
@@ -31,6 +32,7 @@ type addKernel struct {
 }
 
 func (k *addKernel) name() string  { return "Add" }
+func (k *addKernel) inPlace() bool { return true }
 func (k *addKernel) inDims() []int { return []int{k.dims, k.dims} }
 
 func (k *addKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {

@@ -34,3 +34,39 @@ func TestAdd(t *testing.T) {
 		}
 	}
 }
+
+// TestAddInPlace: where its first input is dead afterwards, Add writes
+// over that input's tensor (no buffer of its own, as Gorgonia's Add), and
+// the sum stays right over two runs.
+func TestAddInPlace(t *testing.T) {
+	g := G.NewGraph()
+	xv := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float64{1, -2, 3, 4, 5, 6}))
+	yv := tensor.New(tensor.WithShape(2, 3), tensor.WithBacking([]float64{10, 20, 30, 40, 50, 60}))
+	x := G.NodeFromAny(g, xv, G.WithName("x"))
+	y := G.NodeFromAny(g, yv, G.WithName("y"))
+	a, err := ReLU(x) // an intermediate value, dead after Add
+	if err != nil {
+		t.Fatal(err)
+	}
+	z, err := Add(a, y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	defer vm.Close()
+	want := []float64{11, 20, 33, 44, 55, 66}
+	for run := range 2 {
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		if z.Value().(*tensor.Dense) != a.Value().(*tensor.Dense) {
+			t.Errorf("run %d: Add wrote into a buffer of its own, not over its dead first input", run)
+		}
+		for i, v := range z.Value().Data().([]float64) {
+			if v != want[i] {
+				t.Fatalf("run %d: z[%d] = %g, want %g", run, i, v, want[i])
+			}
+		}
+		vm.Reset()
+	}
+}
