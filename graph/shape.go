@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"github.com/convzoo/convzoo/graph/op"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -49,7 +50,8 @@ func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 	return b.done(name, "Concat", y, errors.Wrap(err, "concat"))
 }
 
-// Add adds two tensors of the same shape (a residual connection).
+// Add adds two tensors of the same shape (a residual connection) with
+// op.Add.
 func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 	if !b.ok(name, "Add", x, y) {
 		return nil
@@ -58,6 +60,6 @@ func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 		b.Failf(name, "Add: shapes %v and %v differ", x.Shape(), y.Shape())
 		return nil
 	}
-	z, err := G.Add(x, y)
+	z, err := op.Add(x, y)
 	return b.done(name, "Add", z, errors.Wrap(err, "add"))
 }

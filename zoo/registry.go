@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/graph/op"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 )
@@ -194,27 +195,8 @@ func start(b *graph.Builder, model string, x *G.Node, cfg Config) bool {
 }
 
 // outSize is the output size of a convolution or pooling window of size k,
-// stride s and padding p over n inputs, with PyTorch's ceil_mode rule
-// (the last window must start inside the input or its left padding).
-func outSize(n, k, s, p int, ceil bool) int {
-	num := n + 2*p - k
-	if ceil {
-		num += s - 1
-	}
-	o := floorDiv(num, s) + 1
-	if ceil && (o-1)*s >= n+p {
-		o--
-	}
-	return max(o, 0)
-}
-
-func floorDiv(a, b int) int {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
-}
+// stride s and padding p over n inputs (op.OutSize, PyTorch's rule).
+func outSize(n, k, s, p int, ceil bool) int { return op.OutSize(n, k, s, p, 1, ceil) }
 
 // dims returns the batch, height and width of x (N,C,H,W).
 func dims(x *G.Node) (n, h, w int) {

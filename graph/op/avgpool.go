@@ -46,8 +46,8 @@ func (k *avgPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return err
 	}
 	return dispatch(in[0],
-		func() error { avgPoolForward(k.g, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { avgPoolForward(k.g, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { avgPoolForward(k.g, elems[float32](in[0]), elems[float32](out)); return nil },
+		func() error { avgPoolForward(k.g, elems[float64](in[0]), elems[float64](out)); return nil })
 }
 
 func avgPoolForward[T float](g *poolGeom, x, out []T) {
@@ -95,8 +95,8 @@ func (k *avgPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return err
 	}
 	return dispatch(in[0],
-		func() error { avgPoolBackward(k.fw.g, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { avgPoolBackward(k.fw.g, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { avgPoolBackward(k.fw.g, elems[float32](in[0]), elems[float32](out)); return nil },
+		func() error { avgPoolBackward(k.fw.g, elems[float64](in[0]), elems[float64](out)); return nil })
 }
 
 func avgPoolBackward[T float](g *poolGeom, dy, dx []T) {

@@ -3,6 +3,7 @@ package op
 import (
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -77,6 +78,9 @@ type bnKernel struct {
 	// mean, invstd: the statistics normalising this step; scale is
 	// gamma*invstd. All (C).
 	mean, invstd, scale []float64
+	// The current call's tensors, for RunRange.
+	x, gamma, beta, out *tensor.Dense
+	wg                  sync.WaitGroup
 }
 
 func (k *bnKernel) name() string {
@@ -101,9 +105,6 @@ func (k *bnKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return x.Clone(), nil
 }
 
-// isVec reports whether s is (n). Unlike Shape.Eq, a (1,n) is not.
-func isVec(s tensor.Shape, n int) bool { return len(s) == 1 && s[0] == n }
-
 // layout returns the batch size and the size of one channel's plane.
 func (k *bnKernel) layout(x *tensor.Dense) (n, hw int) {
 	s := x.Shape()
@@ -114,37 +115,43 @@ func (k *bnKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if k.mean == nil {
 		k.mean, k.invstd, k.scale = make([]float64, k.c), make([]float64, k.c), make([]float64, k.c)
 	}
+	k.x, k.gamma, k.beta, k.out = in[0], in[1], in[2], out
+	defer func() { k.x, k.gamma, k.beta, k.out = nil, nil, nil, nil }()
 	return dispatch(in[0],
-		func() error { bnForward[float32](k, in[0], in[1], in[2], out); return nil },
-		func() error { bnForward[float64](k, in[0], in[1], in[2], out); return nil })
+		func() error { split(k, k.c, in[0].Len(), &k.wg); return nil },
+		func() error { split(k, k.c, in[0].Len(), &k.wg); return nil })
 }
 
-func bnForward[T float](k *bnKernel, xt, gt, bt, out *tensor.Dense) {
-	x, gamma, beta, y := sliceT[T](xt), sliceT[T](gt), sliceT[T](bt), sliceT[T](out)
-	rm, rv := sliceT[T](k.stats.Mean), sliceT[T](k.stats.Var)
-	n, hw := k.layout(xt)
-	if k.p.Training {
-		m := float64(n * hw)
-		bnMoments(k.mean, k.invstd, x, n, hw)
-		mom := k.p.Momentum
-		for c, v := range k.invstd {
-			v /= m
-			rm[c] = T((1-mom)*float64(rm[c]) + mom*k.mean[c])
-			rv[c] = T((1-mom)*float64(rv[c]) + mom*v*m/(m-1))
-			k.invstd[c] = 1 / math.Sqrt(v+k.p.Eps)
-		}
+// RunRange normalises channels [lo, hi): every channel's statistics and
+// output are its own.
+func (k *bnKernel) RunRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		bnForward[float32](k, lo, hi)
 	} else {
-		for c := range k.mean {
+		bnForward[float64](k, lo, hi)
+	}
+}
+
+func bnForward[T float](k *bnKernel, lo, hi int) {
+	x, gamma, beta, y := elems[T](k.x), elems[T](k.gamma), elems[T](k.beta), elems[T](k.out)
+	rm, rv := elems[T](k.stats.Mean), elems[T](k.stats.Var)
+	n, hw := k.layout(k.x)
+	for c := lo; c < hi; c++ {
+		if k.p.Training {
+			m := float64(n * hw)
+			mean, sq := bnMoments(x, n, k.c, hw, c)
+			v, mom := sq/m, k.p.Momentum
+			rm[c] = T((1-mom)*float64(rm[c]) + mom*mean)
+			rv[c] = T((1-mom)*float64(rv[c]) + mom*v*m/(m-1))
+			k.mean[c], k.invstd[c] = mean, 1/math.Sqrt(v+k.p.Eps)
+		} else {
 			k.mean[c] = float64(rm[c])
 			k.invstd[c] = 1 / math.Sqrt(float64(rv[c])+k.p.Eps)
 		}
-	}
-	for c := range k.scale {
-		k.scale[c] = float64(gamma[c]) * k.invstd[c]
-	}
-	for i := 0; i < n; i++ {
-		for c, sc := range k.scale {
-			a, b := T(sc), T(float64(beta[c])-k.mean[c]*sc)
+		sc := float64(gamma[c]) * k.invstd[c]
+		k.scale[c] = sc
+		a, b := T(sc), T(float64(beta[c])-k.mean[c]*sc)
+		for i := 0; i < n; i++ {
 			off := (i*k.c + c) * hw
 			ys := y[off : off+hw]
 			for j, v := range x[off : off+hw] {
@@ -154,35 +161,27 @@ func bnForward[T float](k *bnKernel, xt, gt, bt, out *tensor.Dense) {
 	}
 }
 
-// bnMoments sets mean[c] to the mean of channel c of x, laid out
-// (n, C, hw), and sq[c] to the sum of its squared deviations from the
-// mean: two passes, accumulated in float64.
-func bnMoments[T float](mean, sq []float64, x []T, n, hw int) {
-	c := len(mean)
-	clear(mean)
-	clear(sq)
+// bnMoments returns the mean of channel ch of x, laid out (n, c, hw), and
+// the sum of its squared deviations from the mean: two passes,
+// accumulated in float64.
+func bnMoments[T float](x []T, n, c, hw, ch int) (mean, sq float64) {
 	for i := 0; i < n; i++ {
-		for ch := range mean {
-			s := 0.0
-			for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-				s += float64(v)
-			}
-			mean[ch] += s
+		s := 0.0
+		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+			s += float64(v)
 		}
+		mean += s
 	}
-	for ch := range mean {
-		mean[ch] /= float64(n * hw)
-	}
+	mean /= float64(n * hw)
 	for i := 0; i < n; i++ {
-		for ch, mc := range mean {
-			s := 0.0
-			for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-				d := float64(v) - mc
-				s += d * d
-			}
-			sq[ch] += s
+		s := 0.0
+		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
+			d := float64(v) - mean
+			s += d * d
 		}
+		sq += s
 	}
+	return mean, sq
 }
 
 func (k *bnKernel) diffWRT() []bool { return []bool{true, true, true} }

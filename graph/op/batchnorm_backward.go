@@ -1,6 +1,8 @@
 package op
 
 import (
+	"sync"
+
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -24,6 +26,9 @@ type bnParamGrad struct {
 	fw *bnKernel
 	// sumD and sumDX: sum(dy) and sum(dy*(x-mean)) per channel.
 	sumD, sumDX []float64
+	// The current call's tensors, for RunRange.
+	x, dy, out *tensor.Dense
+	wg         sync.WaitGroup
 }
 
 func (k *bnParamGrad) name() string  { return k.fw.name() + ".dgamma" }
@@ -44,19 +49,29 @@ func (k *bnParamGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if k.fw.mean == nil {
 		return errors.Errorf("%s: the forward pass has not run", k.name())
 	}
+	k.x, k.dy, k.out = in[0], in[1], out
+	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
 	return dispatch(in[0],
-		func() error { bnParamBackward[float32](k, in[0], in[1], out); return nil },
-		func() error { bnParamBackward[float64](k, in[0], in[1], out); return nil })
+		func() error { split(k, k.fw.c, 2*in[0].Len(), &k.wg); return nil },
+		func() error { split(k, k.fw.c, 2*in[0].Len(), &k.wg); return nil })
 }
 
-func bnParamBackward[T float](k *bnParamGrad, xt, dyt, out *tensor.Dense) {
-	x, dy, dg := sliceT[T](xt), sliceT[T](dyt), sliceT[T](out)
-	n, hw := k.fw.layout(xt)
+// RunRange computes channels [lo, hi).
+func (k *bnParamGrad) RunRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		bnParamBackward[float32](k, lo, hi)
+	} else {
+		bnParamBackward[float64](k, lo, hi)
+	}
+}
+
+func bnParamBackward[T float](k *bnParamGrad, lo, hi int) {
+	x, dy, dg := elems[T](k.x), elems[T](k.dy), elems[T](k.out)
+	n, hw := k.fw.layout(k.x)
 	c := k.fw.c
-	clear(k.sumD)
-	clear(k.sumDX)
-	for i := 0; i < n; i++ {
-		for ch, mc := range k.fw.mean {
+	for ch := lo; ch < hi; ch++ {
+		mc, sumD, sumDX := k.fw.mean[ch], 0.0, 0.0
+		for i := 0; i < n; i++ {
 			off := (i*c + ch) * hw
 			ds := dy[off : off+hw]
 			s, sx := 0.0, 0.0
@@ -65,12 +80,11 @@ func bnParamBackward[T float](k *bnParamGrad, xt, dyt, out *tensor.Dense) {
 				s += d
 				sx += d * (float64(v) - mc)
 			}
-			k.sumD[ch] += s
-			k.sumDX[ch] += sx
+			sumD += s
+			sumDX += sx
 		}
-	}
-	for ch := range dg {
-		dg[ch] = T(k.sumDX[ch] * k.fw.invstd[ch])
+		k.sumD[ch], k.sumDX[ch] = sumD, sumDX
+		dg[ch] = T(sumDX * k.fw.invstd[ch])
 	}
 }
 
@@ -89,8 +103,8 @@ func (k *bnBetaGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *bnBetaGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { copyTo(sliceT[float32](out), k.g.sumD); return nil },
-		func() error { copyTo(sliceT[float64](out), k.g.sumD); return nil })
+		func() error { copyTo(elems[float32](out), k.g.sumD); return nil },
+		func() error { copyTo(elems[float64](out), k.g.sumD); return nil })
 }
 
 func copyTo[T float](dst []T, src []float64) {
@@ -100,7 +114,12 @@ func copyTo[T float](dst []T, src []float64) {
 }
 
 // bnXGrad computes dx from (x, dy, dgamma).
-type bnXGrad struct{ g *bnParamGrad }
+type bnXGrad struct {
+	g *bnParamGrad
+	// The current call's tensors, for RunRange.
+	x, dy, out *tensor.Dense
+	wg         sync.WaitGroup
+}
 
 func (k *bnXGrad) name() string { return k.g.fw.name() + ".dx" }
 func (k *bnXGrad) inDims() []int {
@@ -119,25 +138,37 @@ func (k *bnXGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (k *bnXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	k.x, k.dy, k.out = in[0], in[1], out
+	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
 	return dispatch(in[0],
-		func() error { bnXBackward[float32](k, in[0], in[1], out); return nil },
-		func() error { bnXBackward[float64](k, in[0], in[1], out); return nil })
+		func() error { split(k, k.g.fw.c, 3*in[0].Len(), &k.wg); return nil },
+		func() error { split(k, k.g.fw.c, 3*in[0].Len(), &k.wg); return nil })
 }
 
-func bnXBackward[T float](k *bnXGrad, xt, dyt, out *tensor.Dense) {
+// RunRange computes channels [lo, hi).
+func (k *bnXGrad) RunRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		bnXBackward[float32](k, lo, hi)
+	} else {
+		bnXBackward[float64](k, lo, hi)
+	}
+}
+
+func bnXBackward[T float](k *bnXGrad, lo, hi int) {
 	fw := k.g.fw
-	x, dy, dx := sliceT[T](xt), sliceT[T](dyt), sliceT[T](out)
-	n, hw := fw.layout(xt)
+	x, dy, dx := elems[T](k.x), elems[T](k.dy), elems[T](k.out)
+	n, hw := fw.layout(k.x)
 	m := float64(n * hw)
-	for i := 0; i < n; i++ {
-		for ch, sc := range fw.scale {
-			// dx = a*dy + b*(x-mean) + c0, per channel.
-			a, b, c0, mc := T(sc), T(0), T(0), T(fw.mean[ch])
-			if fw.p.Training {
-				// xhat*dgamma = (x-mean)*invstd^2*sumDX.
-				b = T(-sc * fw.invstd[ch] * fw.invstd[ch] * k.g.sumDX[ch] / m)
-				c0 = T(-sc * k.g.sumD[ch] / m)
-			}
+	for ch := lo; ch < hi; ch++ {
+		sc := fw.scale[ch]
+		// dx = a*dy + b*(x-mean) + c0, per channel.
+		a, b, c0, mc := T(sc), T(0), T(0), T(fw.mean[ch])
+		if fw.p.Training {
+			// xhat*dgamma = (x-mean)*invstd^2*sumDX.
+			b = T(-sc * fw.invstd[ch] * fw.invstd[ch] * k.g.sumDX[ch] / m)
+			c0 = T(-sc * k.g.sumD[ch] / m)
+		}
+		for i := 0; i < n; i++ {
 			off := (i*fw.c + ch) * hw
 			ds, os := dy[off:off+hw], dx[off:off+hw]
 			for j, v := range x[off : off+hw] {

@@ -1,6 +1,7 @@
 package op
 
 import (
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math/rand"
 	"testing"
 
@@ -67,10 +68,10 @@ func benchConvCases(b *testing.B, xs, ws []int, pad int) {
 			name    string
 			custom  bool
 			workers int
-		}{{"stock", false, maxWorkers}, {"custom", true, maxWorkers}, {"custom-1worker", true, 1}} {
+		}{{"stock", false, gemm.MaxWorkers}, {"custom", true, gemm.MaxWorkers}, {"custom-1worker", true, 1}} {
 			b.Run(pass.name+"/"+impl.name, func(b *testing.B) {
-				defer func(w int) { maxWorkers = w }(maxWorkers)
-				maxWorkers = impl.workers
+				defer func(w int) { gemm.MaxWorkers = w }(gemm.MaxWorkers)
+				gemm.MaxWorkers = impl.workers
 				benchConv(b, xs, ws, pad, impl.custom, pass.backward)
 			})
 		}

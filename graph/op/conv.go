@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"sync"
 
 	"github.com/pkg/errors"
@@ -65,9 +66,16 @@ type convKernel struct {
 	wg   sync.WaitGroup
 	// j32, j64 and jwg split one sample's GEMM over the workers when
 	// the batch alone cannot keep them busy (batch 1).
-	j32 gemmJob[float32]
-	j64 gemmJob[float64]
+	j32 gemm.Job[float32]
+	j64 gemm.Job[float64]
 	jwg sync.WaitGroup
+	// pw: float32 weights packed once per call for the per-sample
+	// products (batch > 1).
+	pw gemm.PackedA
+	// c32, c64 and cwg split one sample's im2col over the workers (batch 1).
+	c32 im2colJob[float32]
+	c64 im2colJob[float64]
+	cwg sync.WaitGroup
 }
 
 func (k *convKernel) name() string {
@@ -118,10 +126,18 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return err
 	}
 	k.n, k.g, k.in, k.out = n, g, in, out
-	w := workersFor(n)
+	w := gemm.Workers(n)
 	return dispatch(in[0],
-		func() error { convPrepare(k, &k.s32, w); parallelFor(k, n, &k.wg); return nil },
-		func() error { convPrepare(k, &k.s64, w); parallelFor(k, n, &k.wg); return nil })
+		func() error {
+			convPrepare(k, &k.s32, w)
+			if n > 1 {
+				k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
+				defer k.pw.Release()
+			}
+			gemm.ParallelFor(k, n, &k.wg)
+			return nil
+		},
+		func() error { convPrepare(k, &k.s64, w); gemm.ParallelFor(k, n, &k.wg); return nil })
 }
 
 // convPrepare sizes the scratch: one column buffer per worker, or, when
@@ -149,13 +165,23 @@ func convCols[T float](k *convKernel, s *scratch[T], xt *tensor.Dense, worker, i
 		cols = s.get(worker, g.ckk*g.ohw)
 		build = true
 	}
-	if build {
+	switch {
+	case !build:
+	case k.n == 1: // the pool is free: split the columns over it
+		j, ok := any(&k.c32).(*im2colJob[T])
+		if !ok {
+			j = any(&k.c64).(*im2colJob[T])
+		}
+		*j = im2colJob[T]{g: g, x: x, cols: cols}
+		split(j, g.c, len(cols), &k.cwg)
+		*j = im2colJob[T]{} // drop the references to the tensors
+	default:
 		im2col(g, x, cols)
 	}
 	return cols
 }
 
-func (k *convKernel) runRange(worker, lo, hi int) {
+func (k *convKernel) RunRange(worker, lo, hi int) {
 	if k.out.Dtype() == tensor.Float32 {
 		convForward(k, &k.s32, worker, lo, hi)
 	} else {
@@ -184,18 +210,24 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 			}
 			beta = 1
 		}
-		if k.n > 1 || maxWorkers == 1 {
-			gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
+		if k.n > 1 {
+			if c32, ok := any(cols).([]float32); ok {
+				k.pw.Gemm(g.ohw, c32, g.ohw, float32(beta), any(o).([]float32), g.ohw)
+				continue
+			}
+		}
+		if k.n > 1 || gemm.MaxWorkers == 1 {
+			gemm.Gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
 			continue
 		}
-		// One sample, so parallelFor ran it on this goroutine and the
+		// One sample, so gemm.ParallelFor ran it on this goroutine and the
 		// pool is free: split the GEMM instead.
-		j, ok := any(&k.j32).(*gemmJob[T])
+		j, ok := any(&k.j32).(*gemm.Job[T])
 		if !ok {
-			j = any(&k.j64).(*gemmJob[T])
+			j = any(&k.j64).(*gemm.Job[T])
 		}
-		*j = gemmJob[T]{m: g.outC, n: g.ohw, k: g.ckk, a: w, lda: g.ckk, b: cols, ldb: g.ohw, beta: beta, c: o, ldc: g.ohw}
-		parGemm(j, &k.jwg)
-		*j = gemmJob[T]{} // drop the references to the tensors
+		*j = gemm.Job[T]{M: g.outC, N: g.ohw, K: g.ckk, A: w, LDA: g.ckk, B: cols, LDB: g.ohw, Beta: beta, C: o, LDC: g.ohw}
+		j.Run(&k.jwg)
+		*j = gemm.Job[T]{} // drop the references to the tensors
 	}
 }

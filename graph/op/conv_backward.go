@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"sync"
 
 	"github.com/pkg/errors"
@@ -79,7 +80,7 @@ func (k *convWGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *convWGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.dy, k.out = in[0], in[2], out
-	k.workers = workersFor(k.fw.n)
+	k.workers = gemm.Workers(k.fw.n)
 	return dispatch(out,
 		func() error { return convWGradRun(k, &k.fw.s32, &k.p32) },
 		func() error { return convWGradRun(k, &k.fw.s64, &k.p64) })
@@ -88,7 +89,7 @@ func (k *convWGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
 	cols.prepare(k.workers)
 	part.prepare(k.workers)
-	parallelFor(k, k.fw.n, &k.wg)
+	gemm.ParallelFor(k, k.fw.n, &k.wg)
 	out := elems[T](k.out)
 	for w := 1; w < k.workers; w++ {
 		for i, v := range part.get(w, len(out)) {
@@ -98,7 +99,7 @@ func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
 	return nil
 }
 
-func (k *convWGrad) runRange(worker, lo, hi int) {
+func (k *convWGrad) RunRange(worker, lo, hi int) {
 	if k.out.Dtype() == tensor.Float32 {
 		convWGradRange(k, &k.fw.s32, &k.p32, worker, lo, hi)
 	} else {
@@ -124,7 +125,7 @@ func convWGradRange[T float](k *convWGrad, cols, part *scratch[T], worker, lo, h
 		if i > lo {
 			beta = 1
 		}
-		gemm(false, true, g.outC, g.ckk, g.ohw, dy[i*size:][:size], g.ohw, c, g.ohw, beta, acc, g.ckk)
+		gemm.Gemm(false, true, g.outC, g.ckk, g.ohw, dy[i*size:][:size], g.ohw, c, g.ohw, beta, acc, g.ckk)
 	}
 }
 
@@ -147,6 +148,8 @@ type convXGrad struct {
 	w, dy  *tensor.Dense
 	out    *tensor.Dense
 	wg     sync.WaitGroup
+	// pw: float32 Wᵀ packed once per call for the per-sample products.
+	pw gemm.PackedA
 }
 
 func (k *convXGrad) name() string  { return fmt.Sprintf("%s.dX%v", k.fw.name(), k.xShape) }
@@ -175,13 +178,19 @@ func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return nil // dX is needed by nobody: see the type's comment
 	}
 	k.g, k.w, k.dy, k.out = g, in[0], in[1], out
-	w := workersFor(k.xShape[0])
+	w := gemm.Workers(k.xShape[0])
 	return dispatch(out,
-		func() error { k.fw.s32.prepare(w); parallelFor(k, k.xShape[0], &k.wg); return nil },
-		func() error { k.fw.s64.prepare(w); parallelFor(k, k.xShape[0], &k.wg); return nil })
+		func() error {
+			k.fw.s32.prepare(w)
+			k.pw.Pack(true, g.ckk, g.ohw, g.outC, elems[float32](in[0]), g.ckk)
+			defer k.pw.Release()
+			gemm.ParallelFor(k, k.xShape[0], &k.wg)
+			return nil
+		},
+		func() error { k.fw.s64.prepare(w); gemm.ParallelFor(k, k.xShape[0], &k.wg); return nil })
 }
 
-func (k *convXGrad) runRange(worker, lo, hi int) {
+func (k *convXGrad) RunRange(worker, lo, hi int) {
 	if k.out.Dtype() == tensor.Float32 {
 		convXGradRange(k, &k.fw.s32, worker, lo, hi)
 	} else {
@@ -195,13 +204,19 @@ func convXGradRange[T float](k *convXGrad, s *scratch[T], worker, lo, hi int) {
 	size := g.outC * g.ohw
 	for i := lo; i < hi; i++ {
 		dxi := dx[i*g.chw:][:g.chw]
-		if g.identity {
-			gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dxi, g.ohw)
-			continue
+		dcols := dxi
+		if !g.identity {
+			dcols = s.get(worker, g.ckk*g.ohw)
 		}
-		dcols := s.get(worker, g.ckk*g.ohw)
-		gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dcols, g.ohw)
-		col2im(g, dcols, dxi)
+		// dcols = Wᵀ·dy[i]
+		if d32, ok := any(dcols).([]float32); ok {
+			k.pw.Gemm(g.ohw, any(dy[i*size:][:size]).([]float32), g.ohw, 0, d32, g.ohw)
+		} else {
+			gemm.Gemm(true, false, g.ckk, g.ohw, g.outC, w, g.ckk, dy[i*size:][:size], g.ohw, 0, dcols, g.ohw)
+		}
+		if !g.identity {
+			col2im(g, dcols, dxi)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package op
 
 import (
 	"encoding/json"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math"
 	"math/rand"
 	"os"
@@ -72,14 +73,14 @@ var convGradCases = []struct {
 // TestConv2dGrad checks dx, dw and db against finite differences, with the
 // forward columns kept and rebuilt, on one worker and on two.
 func TestConv2dGrad(t *testing.T) {
-	defer func(k, w int) { keepColsBytes, maxWorkers = k, w }(keepColsBytes, maxWorkers)
+	defer func(k, w int) { keepColsBytes, gemm.MaxWorkers = k, w }(keepColsBytes, gemm.MaxWorkers)
 	for _, tc := range convGradCases {
 		for _, mode := range []struct {
 			name          string
 			keep, workers int
 		}{{"keep/2workers", 1 << 30, 2}, {"rebuild/1worker", 0, 1}, {"rebuild/2workers", 0, 2}} {
 			t.Run(tc.name+"/"+mode.name, func(t *testing.T) {
-				keepColsBytes, maxWorkers = mode.keep, mode.workers
+				keepColsBytes, gemm.MaxWorkers = mode.keep, mode.workers
 				rng := rand.New(rand.NewSource(4))
 				in := []*tensor.Dense{randTensor(rng, tc.xs...), randTensor(rng, tc.ws...)}
 				wrt := []bool{true, true}
@@ -245,6 +246,49 @@ func tNear(t *testing.T, what string, got, want []float64, tol float64) {
 	for i := range want {
 		if math.Abs(got[i]-want[i]) > tol*math.Max(1, math.Abs(want[i])) {
 			t.Fatalf("%s[%d] = %.9g, want %.9g", what, i, got[i], want[i])
+		}
+	}
+}
+
+// TestConv2dFloat32Grad: with a batch and sizes that take the packed
+// float32 GEMM (weights packed once per call), the float32 forward and
+// gradients dx, dw agree with float64 ones.
+func TestConv2dFloat32Grad(t *testing.T) {
+	xs, ws := []int{3, 4, 6, 6}, []int{8, 4, 3, 3}
+	p := ConvParams{PadH: 1, PadW: 1}
+	rng := rand.New(rand.NewSource(8))
+	x, w, dy := randTensor(rng, xs...), randTensor(rng, ws...), randTensor(rng, 3, 8, 6, 6)
+	run := func(conv func(*tensor.Dense) *tensor.Dense) [][]float64 {
+		g := G.NewGraph()
+		xn := G.NodeFromAny(g, conv(x), G.WithName("x"))
+		wn := G.NodeFromAny(g, conv(w), G.WithName("w"))
+		y, err := Conv2d(xn, wn, nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dyn := G.NodeFromAny(g, conv(dy), G.WithName("dy"))
+		grads, err := G.Backpropagate(G.Nodes{y}, G.Nodes{dyn}, G.Nodes{xn, wn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		return [][]float64{tValues(y.Value().(*tensor.Dense)), tValues(grads[0].Value().(*tensor.Dense)), tValues(grads[1].Value().(*tensor.Dense))}
+	}
+	want := run(func(d *tensor.Dense) *tensor.Dense { return d })
+	got := run(toF32)
+	for i, name := range []string{"y", "dx", "dw"} {
+		scale := 0.0
+		for _, v := range want[i] {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for j := range want[i] {
+			if e := math.Abs(got[i][j]-want[i][j]) / scale; !(e <= 1e-5) {
+				t.Fatalf("%s[%d]: float32 %g, float64 %g (rel %g)", name, j, got[i][j], want[i][j], e)
+			}
 		}
 	}
 }

@@ -13,9 +13,9 @@
 // The kernels work on NCHW tensors in place of Gorgonia's NHWC
 // transposes, keep their output and scratch buffers from one run to the
 // next, and split a batch over GOMAXPROCS workers of one shared pool.
-// Convolutions are im2col followed by a matrix product. float32 products
-// run on a packed, register-blocked GEMM with an AVX2/FMA micro-kernel
-// where the CPU has one (sgemm.go; 3-5x gonum's Sgemm, see
-// BenchmarkSgemm); the rest use gonum's BLAS, or OpenBLAS with the build
-// tag openblas (CGO_LDFLAGS=-lopenblas).
+// Convolutions are im2col followed by a matrix product. The products and
+// the pool are package internal/gemm: a packed, register-blocked float32
+// GEMM with assembly micro-kernels where the CPU has them (3-5x gonum's
+// Sgemm, see its BenchmarkSgemm); gonum's BLAS for the rest, or OpenBLAS
+// with the build tag openblas (CGO_LDFLAGS=-lopenblas).
 package op

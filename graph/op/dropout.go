@@ -125,8 +125,8 @@ func (k *dropoutGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 func (k *dropoutKernel) applyMask(v, out *tensor.Dense) error {
 	return dispatch(v,
 		func() error {
-			maskScale(k.keep, float32(1/(1-k.p)), sliceT[float32](v), sliceT[float32](out))
+			maskScale(k.keep, float32(1/(1-k.p)), elems[float32](v), elems[float32](out))
 			return nil
 		},
-		func() error { maskScale(k.keep, 1/(1-k.p), sliceT[float64](v), sliceT[float64](out)); return nil })
+		func() error { maskScale(k.keep, 1/(1-k.p), elems[float64](v), elems[float64](out)); return nil })
 }

@@ -13,25 +13,19 @@ type convGeom struct {
 	ckk, ohw, chw int
 }
 
-// newConvGeom fills the output size; it may be <= 0 (the caller checks).
+// newConvGeom fills the output size; it is 0 where the kernel does not fit
+// (the caller checks).
 func newConvGeom(c, h, w, outC, kh, kw int, p ConvParams) convGeom {
 	g := convGeom{c: c, h: h, w: w, outC: outC, kh: kh, kw: kw,
 		sh: orOne(p.StrideH), sw: orOne(p.StrideW), ph: p.PadH, pw: p.PadW,
 		dh: orOne(p.DilationH), dw: orOne(p.DilationW)}
-	g.oh = (h+2*g.ph-g.dh*(kh-1)-1)/g.sh + 1
-	g.ow = (w+2*g.pw-g.dw*(kw-1)-1)/g.sw + 1
+	g.oh = OutSize(h, kh, g.sh, g.ph, g.dh, false)
+	g.ow = OutSize(w, kw, g.sw, g.pw, g.dw, false)
 	g.ckk, g.ohw, g.chw = c*kh*kw, g.oh*g.ow, c*h*w
 	// A 1x1 kernel with unit stride and no padding: the columns are the
 	// input itself.
 	g.identity = kh == 1 && kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0
 	return g
-}
-
-func orOne(v int) int {
-	if v == 0 {
-		return 1
-	}
-	return v
 }
 
 // span returns the output columns [lo, hi) whose input column
@@ -49,9 +43,12 @@ func span(ix0, stride, size, out int) (lo, hi int) {
 // im2col writes the columns of one sample x (C,H,W) into cols
 // (C*KH*KW, OH*OW): row (c,i,j) holds, for each output pixel, the input
 // value under kernel tap (i,j) of channel c, 0 in the padding.
-func im2col[T float](g *convGeom, x, cols []T) {
+func im2col[T float](g *convGeom, x, cols []T) { im2colChannels(g, x, cols, 0, g.c) }
+
+// im2colChannels writes the rows of input channels [lo, hi).
+func im2colChannels[T float](g *convGeom, x, cols []T, lo, hi int) {
 	hw := g.h * g.w
-	for c := 0; c < g.c; c++ {
+	for c := lo; c < hi; c++ {
 		plane := x[c*hw : (c+1)*hw]
 		for i := 0; i < g.kh; i++ {
 			for j := 0; j < g.kw; j++ {
@@ -188,3 +185,12 @@ func clearPadColumns[T float](r []T, w, lo, hi int) {
 		}
 	}
 }
+
+// im2colJob is im2col split over input channels for the worker pool:
+// one sample's columns, when there is no batch to spread instead.
+type im2colJob[T float] struct {
+	g       *convGeom
+	x, cols []T
+}
+
+func (j *im2colJob[T]) RunRange(_, lo, hi int) { im2colChannels(j.g, j.x, j.cols, lo, hi) }

@@ -1,6 +1,7 @@
 package op
 
 import (
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"sync"
 
 	"github.com/pkg/errors"
@@ -32,8 +33,8 @@ func Linear(x, w, b *G.Node) (*G.Node, error) {
 // linGemm is a GEMM kernel state shared by Linear's forward and backward
 // kernels: the job of each dtype and its wait group.
 type linGemm struct {
-	j32 gemmJob[float32]
-	j64 gemmJob[float64]
+	j32 gemm.Job[float32]
+	j64 gemm.Job[float64]
 	wg  sync.WaitGroup
 }
 
@@ -48,15 +49,15 @@ func (l *linGemm) run(tA, tB bool, m, n, k int, a, b, c *tensor.Dense, beta floa
 	}
 	return dispatch(c,
 		func() error {
-			l.j32 = gemmJob[float32]{tA: tA, tB: tB, m: m, n: n, k: k, a: elems[float32](a), b: elems[float32](b), c: elems[float32](c),
-				lda: lda, ldb: ldb, ldc: n, beta: float32(beta)}
-			parGemm(&l.j32, &l.wg)
+			l.j32 = gemm.Job[float32]{TA: tA, TB: tB, M: m, N: n, K: k, A: elems[float32](a), B: elems[float32](b), C: elems[float32](c),
+				LDA: lda, LDB: ldb, LDC: n, Beta: float32(beta)}
+			l.j32.Run(&l.wg)
 			return nil
 		},
 		func() error {
-			l.j64 = gemmJob[float64]{tA: tA, tB: tB, m: m, n: n, k: k, a: elems[float64](a), b: elems[float64](b), c: elems[float64](c),
-				lda: lda, ldb: ldb, ldc: n, beta: beta}
-			parGemm(&l.j64, &l.wg)
+			l.j64 = gemm.Job[float64]{TA: tA, TB: tB, M: m, N: n, K: k, A: elems[float64](a), B: elems[float64](b), C: elems[float64](c),
+				LDA: lda, LDB: ldb, LDC: n, Beta: beta}
+			l.j64.Run(&l.wg)
 			return nil
 		})
 }

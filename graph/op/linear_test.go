@@ -3,6 +3,7 @@ package op
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math/rand"
 	"os"
 	"strings"
@@ -79,12 +80,12 @@ func TestGemm(t *testing.T) {
 				}
 				name := fmt.Sprintf("tA=%t/tB=%t/beta=%g", tA, tB, beta)
 				got := append([]float64(nil), c0...)
-				gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
+				gemm.Gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, got, n)
 				tNear(t, name+"/float64", got, want, 1e-12)
-				j := &gemmJob[float32]{tA: tA, tB: tB, m: m, n: n, k: k, lda: lda, ldb: ldb, ldc: n, beta: float32(beta),
-					a: f32s(a), b: f32s(b), c: f32s(c0)}
-				parGemm(j, new(sync.WaitGroup))
-				tNear(t, name+"/float32", f64s(j.c), want, 1e-4)
+				j := &gemm.Job[float32]{TA: tA, TB: tB, M: m, N: n, K: k, LDA: lda, LDB: ldb, LDC: n, Beta: float32(beta),
+					A: f32s(a), B: f32s(b), C: f32s(c0)}
+				j.Run(new(sync.WaitGroup))
+				tNear(t, name+"/float32", f64s(j.C), want, 1e-4)
 			}
 		}
 	}

@@ -69,22 +69,14 @@ func (l *lrnKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
 		func() error {
 			l.scale32, l.pow32 = grow(l.scale32, s.TotalSize()), grow(l.pow32, s.TotalSize())
-			lrnForward(l, s, sliceT[float32](in[0]), sliceT[float32](out), l.scale32, l.pow32)
+			lrnForward(l, s, elems[float32](in[0]), elems[float32](out), l.scale32, l.pow32)
 			return nil
 		},
 		func() error {
 			l.scale64, l.pow64 = grow(l.scale64, s.TotalSize()), grow(l.pow64, s.TotalSize())
-			lrnForward(l, s, sliceT[float64](in[0]), sliceT[float64](out), l.scale64, l.pow64)
+			lrnForward(l, s, elems[float64](in[0]), elems[float64](out), l.scale64, l.pow64)
 			return nil
 		})
-}
-
-// grow returns b resized to n elements, reusing its storage if it can.
-func grow[T any](b []T, n int) []T {
-	if cap(b) < n {
-		return make([]T, n)
-	}
-	return b[:n]
 }
 
 func lrnForward[T float](l *lrnKernel, s tensor.Shape, x, out, scale, pw []T) {
@@ -163,7 +155,7 @@ func (g *lrnGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				return errors.Errorf("%s: no float32 forward state", g.name())
 			}
 			g.tmp32 = grow(g.tmp32, s.TotalSize())
-			lrnBackward(g.fw, s, sliceT[float32](in[0]), sliceT[float32](in[1]), sliceT[float32](out),
+			lrnBackward(g.fw, s, elems[float32](in[0]), elems[float32](in[1]), elems[float32](out),
 				g.fw.scale32, g.fw.pow32, g.tmp32)
 			return nil
 		},
@@ -172,7 +164,7 @@ func (g *lrnGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				return errors.Errorf("%s: no float64 forward state", g.name())
 			}
 			g.tmp64 = grow(g.tmp64, s.TotalSize())
-			lrnBackward(g.fw, s, sliceT[float64](in[0]), sliceT[float64](in[1]), sliceT[float64](out),
+			lrnBackward(g.fw, s, elems[float64](in[0]), elems[float64](in[1]), elems[float64](out),
 				g.fw.scale64, g.fw.pow64, g.tmp64)
 			return nil
 		})

@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math"
 	"sync"
 
@@ -31,7 +32,7 @@ type maxPoolKernel struct {
 	p   PoolParams
 	g   *poolGeom
 	idx []int32
-	// the current call, split over planes by parallelFor
+	// the current call, split over planes by gemm.ParallelFor
 	x, out *tensor.Dense
 	wg     sync.WaitGroup
 }
@@ -64,19 +65,19 @@ func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	// enough work to pay for the hand-off.
 	planes := k.g.planes()
 	if n < 1<<14 {
-		k.runRange(0, 0, planes)
+		k.RunRange(0, 0, planes)
 	} else {
-		parallelFor(k, planes, &k.wg)
+		gemm.ParallelFor(k, planes, &k.wg)
 	}
 	k.x, k.out = nil, nil
 	return nil
 }
 
-func (k *maxPoolKernel) runRange(_, lo, hi int) {
+func (k *maxPoolKernel) RunRange(_, lo, hi int) {
 	if k.x.Dtype() == tensor.Float32 {
-		maxPoolForward(k, sliceT[float32](k.x), sliceT[float32](k.out), lo, hi)
+		maxPoolForward(k, elems[float32](k.x), elems[float32](k.out), lo, hi)
 	} else {
-		maxPoolForward(k, sliceT[float64](k.x), sliceT[float64](k.out), lo, hi)
+		maxPoolForward(k, elems[float64](k.x), elems[float64](k.out), lo, hi)
 	}
 }
 
@@ -273,8 +274,8 @@ func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		return errors.Errorf("%s: gradient of %d elements, %d argmax indices (forward not run?)", k.name(), n, len(k.fw.idx))
 	}
 	return dispatch(in[0],
-		func() error { scatterArgmax(k.fw.idx, sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { scatterArgmax(k.fw.idx, sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { scatterArgmax(k.fw.idx, elems[float32](in[0]), elems[float32](out)); return nil },
+		func() error { scatterArgmax(k.fw.idx, elems[float64](in[0]), elems[float64](out)); return nil })
 }
 
 // scatterArgmax sets dx = 0, then dx[idx[o]] += dy[o].

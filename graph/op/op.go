@@ -30,6 +30,10 @@ type kernel interface {
 	forward(in []*tensor.Dense, out *tensor.Dense) error
 }
 
+// inPlace is a kernel whose forward may be given its first input as out
+// (an element-wise op reading each input element before writing it).
+type inPlace interface{ inPlace() bool }
+
 // gradKernel is a kernel with a symbolic gradient.
 type gradKernel interface {
 	kernel
@@ -115,7 +119,7 @@ func (o *customOp) Do(vals ...G.Value) (G.Value, error) {
 }
 
 // UsePreallocDo ignores prealloc: the op keeps its own buffer.
-func (o *customOp) UsePreallocDo(_ G.Value, vals ...G.Value) (G.Value, error) {
+func (o *customOp) UsePreallocDo(prealloc G.Value, vals ...G.Value) (G.Value, error) {
 	if len(vals) != o.Arity() {
 		return nil, errors.Errorf("%s: got %d inputs, want %d", o.k.name(), len(vals), o.Arity())
 	}
@@ -137,6 +141,13 @@ func (o *customOp) UsePreallocDo(_ G.Value, vals ...G.Value) (G.Value, error) {
 		shape = tensor.Shape{1}
 	}
 	dt := in[0].Dtype()
+	if p, ok := prealloc.(*tensor.Dense); ok && p == in[0] && o.OverwritesInput() == 0 && !scalar {
+		// Gorgonia found the first input dead after this op: write over it.
+		if err := o.k.forward(in, p); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
 	if o.out == nil || !o.out.Shape().Eq(shape) || o.out.Dtype() != dt {
 		o.out = tensor.New(tensor.WithShape(shape...), tensor.Of(dt))
 	}
@@ -171,9 +182,22 @@ func asDense(v G.Value) (*tensor.Dense, error) {
 	return nil, errors.Errorf("unsupported value type %T", v)
 }
 
-func (o *customOp) ReturnsPtr() bool      { return false }
-func (o *customOp) CallsExtern() bool     { return false }
-func (o *customOp) OverwritesInput() int  { return -1 }
+// ReturnsPtr is true for the in-place kernels: Gorgonia's register
+// allocator considers overwriting an input only for those.
+func (o *customOp) ReturnsPtr() bool { return o.OverwritesInput() == 0 }
+
+func (o *customOp) CallsExtern() bool { return false }
+
+// OverwritesInput is 0 for kernels that may write over their first
+// input (inPlace): Gorgonia then hands UsePreallocDo that input's tensor
+// as the destination wherever nothing reads it afterwards.
+func (o *customOp) OverwritesInput() int {
+	if ip, ok := o.k.(inPlace); ok && ip.inPlace() {
+		return 0
+	}
+	return -1
+}
+
 func (o *customOp) WriteHash(h hash.Hash) { fmt.Fprint(h, o.k.name()) }
 func (o *customOp) String() string        { return o.k.name() }
 
@@ -221,3 +245,6 @@ func single(k kernel, grad *G.Node) (G.Nodes, error) {
 	}
 	return G.Nodes{dx}, nil
 }
+
+// isVec reports whether s is (n). Unlike Shape.Eq, a (1,n) is not.
+func isVec(s tensor.Shape, n int) bool { return len(s) == 1 && s[0] == n }

@@ -59,24 +59,6 @@ func (p PoolParams) norm(op string, shape tensor.Shape) (PoolParams, error) {
 	return p, nil
 }
 
-// poolOutSize is PyTorch's pooling_output_shape (dilation 1): the number
-// of windows along an axis of size in, or an error value < 1 when the
-// kernel is larger than the padded input.
-func poolOutSize(in, k, s, pad int, ceil bool) int {
-	num := in + 2*pad - k
-	if num < 0 {
-		return 0
-	}
-	if !ceil {
-		return num/s + 1
-	}
-	o := (num+s-1)/s + 1
-	if (o-1)*s >= in+pad { // the last window would start in the right padding
-		o--
-	}
-	return o
-}
-
 // axisWindows holds, for each output position along one axis, the input
 // range [lo, hi) it reads (clipped to the input) and its factor of the
 // average-pooling divisor.
@@ -161,8 +143,8 @@ func stridedGeom(op string, s tensor.Shape, p PoolParams) (*poolGeom, error) {
 	if len(s) != 4 {
 		return nil, errors.Errorf("%s: x of shape %v, want 4-D (N,C,H,W)", op, s)
 	}
-	oh := poolOutSize(s[2], p.KH, p.SH, p.PH, p.CeilMode)
-	ow := poolOutSize(s[3], p.KW, p.SW, p.PW, p.CeilMode)
+	oh := OutSize(s[2], p.KH, p.SH, p.PH, 1, p.CeilMode)
+	ow := OutSize(s[3], p.KW, p.SW, p.PW, 1, p.CeilMode)
 	if oh < 1 || ow < 1 {
 		return nil, errors.Errorf("%s: kernel %dx%d (pad %dx%d) is larger than the padded input of x of shape %v",
 			op, p.KH, p.KW, p.PH, p.PW, s)

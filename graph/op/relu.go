@@ -2,6 +2,7 @@ package op
 
 import (
 	"math"
+	"sync"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -18,7 +19,12 @@ func ReLU(x *G.Node) (*G.Node, error) {
 	return apply(&reluKernel{dims: x.Dims()}, "ReLU", x)
 }
 
-type reluKernel struct{ dims int }
+type reluKernel struct {
+	dims int
+	// The current call's tensors, for RunRange.
+	x, out *tensor.Dense
+	wg     sync.WaitGroup
+}
 
 func (k *reluKernel) name() string  { return "ReLU" }
 func (k *reluKernel) inDims() []int { return []int{k.dims} }
@@ -31,9 +37,21 @@ func (k *reluKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (k *reluKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	k.x, k.out = in[0], out
+	defer func() { k.x, k.out = nil, nil }()
+	n := in[0].Len()
 	return dispatch(in[0],
-		func() error { reluForward(sliceT[float32](in[0]), sliceT[float32](out)); return nil },
-		func() error { reluForward(sliceT[float64](in[0]), sliceT[float64](out)); return nil })
+		func() error { split(k, n, 2*n, &k.wg); return nil },
+		func() error { split(k, n, 2*n, &k.wg); return nil })
+}
+
+// RunRange computes elements [lo, hi).
+func (k *reluKernel) RunRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		reluForward(elems[float32](k.x)[lo:hi], elems[float32](k.out)[lo:hi])
+	} else {
+		reluForward(elems[float64](k.x)[lo:hi], elems[float64](k.out)[lo:hi])
+	}
 }
 
 func reluForward[T float](x, out []T) {
@@ -54,7 +72,12 @@ func (k *reluKernel) grad(inputs G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 }
 
 // reluGrad computes dy where x > 0, else 0; inputs (x, dy).
-type reluGrad struct{ dims int }
+type reluGrad struct {
+	dims int
+	// The current call's tensors, for RunRange.
+	x, dy, out *tensor.Dense
+	wg         sync.WaitGroup
+}
 
 func (k *reluGrad) name() string  { return "ReLUGrad" }
 func (k *reluGrad) inDims() []int { return []int{k.dims, k.dims} }
@@ -67,15 +90,21 @@ func (k *reluGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (k *reluGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	k.x, k.dy, k.out = in[0], in[1], out
+	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
+	n := in[0].Len()
 	return dispatch(in[0],
-		func() error {
-			reluBackward(sliceT[float32](in[0]), sliceT[float32](in[1]), sliceT[float32](out))
-			return nil
-		},
-		func() error {
-			reluBackward(sliceT[float64](in[0]), sliceT[float64](in[1]), sliceT[float64](out))
-			return nil
-		})
+		func() error { split(k, n, 3*n, &k.wg); return nil },
+		func() error { split(k, n, 3*n, &k.wg); return nil })
+}
+
+// RunRange computes elements [lo, hi).
+func (k *reluGrad) RunRange(_, lo, hi int) {
+	if k.x.Dtype() == tensor.Float32 {
+		reluBackward(elems[float32](k.x)[lo:hi], elems[float32](k.dy)[lo:hi], elems[float32](k.out)[lo:hi])
+	} else {
+		reluBackward(elems[float64](k.x)[lo:hi], elems[float64](k.dy)[lo:hi], elems[float64](k.out)[lo:hi])
+	}
 }
 
 // reluBackward is branchless (a random sign pattern defeats the branch
@@ -98,16 +127,4 @@ func reluBackward[T float](x, dy, out []T) {
 			out[i] = math.Float64frombits(math.Float64bits(dy[i]) & m)
 		}
 	}
-}
-
-// sliceT returns the backing slice of d as []T; d holds T (the caller
-// dispatched on its dtype). A tensor of shape () has one element.
-func sliceT[T float](d *tensor.Dense) []T {
-	switch v := d.Data().(type) {
-	case []T:
-		return v
-	case T:
-		return []T{v}
-	}
-	return nil
 }

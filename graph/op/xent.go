@@ -67,8 +67,8 @@ func (k *xentKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *xentKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { return xentForward(in[0], sliceT[float32](in[1]), sliceT[float32](out), k.eps) },
-		func() error { return xentForward(in[0], sliceT[float64](in[1]), sliceT[float64](out), k.eps) })
+		func() error { return xentForward(in[0], elems[float32](in[1]), elems[float32](out), k.eps) },
+		func() error { return xentForward(in[0], elems[float64](in[1]), elems[float64](out), k.eps) })
 }
 
 // xentLabel returns the class of row i, -1 when the row is ignored.
@@ -85,7 +85,7 @@ func xentLabel[T float](labels []T, i, k int) (int, error) {
 
 func xentForward[T float](logits *tensor.Dense, labels, out []T, eps float64) error {
 	n, k := logits.Shape()[0], logits.Shape()[1]
-	z := sliceT[T](logits)
+	z := elems[T](logits)
 	loss, count := 0.0, 0
 	for i := 0; i < n; i++ {
 		c, err := xentLabel(labels, i, k)
@@ -150,13 +150,13 @@ func (k *xentGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 
 func (k *xentGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
-		func() error { return xentBackward(in[0], sliceT[float32](in[1]), in[2], sliceT[float32](out), k.eps) },
-		func() error { return xentBackward(in[0], sliceT[float64](in[1]), in[2], sliceT[float64](out), k.eps) })
+		func() error { return xentBackward(in[0], elems[float32](in[1]), in[2], elems[float32](out), k.eps) },
+		func() error { return xentBackward(in[0], elems[float64](in[1]), in[2], elems[float64](out), k.eps) })
 }
 
 func xentBackward[T float](logits *tensor.Dense, labels []T, g *tensor.Dense, out []T, eps float64) error {
 	n, k := logits.Shape()[0], logits.Shape()[1]
-	z := sliceT[T](logits)
+	z := elems[T](logits)
 	count := 0
 	for i := 0; i < n; i++ {
 		c, err := xentLabel(labels, i, k)

@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import (
 	"fmt"
@@ -55,9 +55,11 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 // k = 0.
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
-	// m ≤ directM reads a plain B in place (and A·Bᵀ takes the dot
-	// kernel up to dotM), a larger m packs it.
-	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20}}
+	// m ≤ directM reads a plain B in place, a larger m packs it; A·Bᵀ
+	// takes the dot kernel for m ≤ dotM and k ≥ dotMinK: whole tiles
+	// (8×6), in two passes over k (1032), and edge tiles (13×33×257).
+	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20},
+		{2 * dr, 2 * dc, dotMinK}, {2 * dr, 2 * dc, dotK + 8}}
 	if !testing.Short() {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
 	}
@@ -193,10 +195,102 @@ func TestGemmFloat32(t *testing.T) {
 			}
 		}
 		want, scale := naiveSgemm(true, true, m, n, k, a, m, b, k, 1, c, n)
-		gemm(true, true, m, n, k, a, m, b, k, 1, c, n)
+		Gemm(true, true, m, n, k, a, m, b, k, 1, c, n)
 		for i, w := range want {
 			if d := math.Abs(float64(c[i]) - w); !(d <= 1e-6*(scale[i]+1)) {
 				t.Fatalf("m=%d n=%d k=%d: c[%d] = %g, want %g", m, n, k, i, c[i], w)
+			}
+		}
+	}
+}
+
+// BenchmarkSgemmABt times C += A·Bᵀ, a convolution's weight gradient
+// for one sample (M = output channels, N = input channels × kernel area,
+// K = output pixels), on the dot kernel and on packed panels.
+// go test ./graph/op/internal/gemm -run - -bench SgemmABt
+func BenchmarkSgemmABt(b *testing.B) {
+	if asmKernels == nil {
+		b.Skip("no assembly kernels on this CPU")
+	}
+	ks := *asmKernels
+	for _, s := range []struct {
+		name    string
+		m, n, k int
+	}{
+		{"resnet20_s1", 16, 144, 1024},
+		{"resnet20_s2", 32, 288, 256},
+		{"resnet20_s3", 64, 576, 64},
+		{"resnet18_s4", 64, 576, 49},
+		{"lenet_conv2", 16, 150, 100},
+	} {
+		rng := rand.New(rand.NewSource(1))
+		a, bm, c := make([]float32, s.m*s.k), make([]float32, s.n*s.k), make([]float32, s.m*s.n)
+		for _, x := range [][]float32{a, bm} {
+			for i := range x {
+				x[i] = rng.Float32()
+			}
+		}
+		flops := 2 * float64(s.m*s.n*s.k)
+		bufs := new(packBufs)
+		for _, p := range []struct {
+			name string
+			f    func()
+		}{
+			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
+			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, bufs) }},
+		} {
+			b.Run(s.name+"/"+p.name, func(b *testing.B) {
+				for b.Loop() {
+					p.f()
+				}
+				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
+
+// TestPackedA: products with an A packed once agree with a float64
+// product, for both layouts of A, over several blocks of k (blockK) and
+// m (blockM), off the tile and below it (gonum), with beta 0 (C full of
+// NaN) and 0.5; two B's per packing.
+func TestPackedA(t *testing.T) {
+	rng := rand.New(rand.NewSource(12))
+	fill := func(n int) []float32 {
+		x := make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64())
+		}
+		return x
+	}
+	var p PackedA
+	for _, s := range [][3]int{{16, 100, 144}, {blockM + 7, 40, blockK + 30}, {70, 33, 9}, {3, 50, 20}, {8, 5, 20}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, tA := range []bool{false, true} {
+			lda := k + 2
+			a := fill(m * lda)
+			if tA {
+				lda = m + 2
+				a = fill(k * lda)
+			}
+			p.Pack(tA, m, n, k, a, lda)
+			for _, beta := range []float32{0, 0.5} {
+				ldb, ldc := n+1, n+3
+				b, c := fill(k*ldb), fill(m*ldc)
+				if beta == 0 {
+					for i := range c {
+						c[i] = float32(math.NaN())
+					}
+				}
+				want, scale := naiveSgemm(tA, false, m, n, k, a, lda, b, ldb, beta, c, ldc)
+				p.Gemm(n, b, ldb, beta, c, ldc)
+				for i := range m {
+					for j := range n {
+						got, w := float64(c[i*ldc+j]), want[i*n+j]
+						if tol := 1e-6 * (scale[i*n+j] + 1); !(math.Abs(got-w) <= tol) {
+							t.Fatalf("m=%d n=%d k=%d tA=%t beta=%g: C[%d,%d] = %g, want %g", m, n, k, tA, beta, i, j, got, w)
+						}
+					}
+				}
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 //go:build openblas && cgo
 
-package op
+package gemm
 
 import "gonum.org/v1/netlib/blas/netlib"
 

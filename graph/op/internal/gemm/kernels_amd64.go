@@ -1,15 +1,15 @@
 //go:build amd64 && !purego
 
-package op
+package gemm
 
 import "golang.org/x/sys/cpu"
 
-// sgemmKernel6x16 is the AVX2/FMA micro-kernel (sgemm_amd64.s).
+// sgemmKernel6x16 is the AVX2/FMA micro-kernel (kernels_amd64.s).
 //
 //go:noescape
 func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
-// sgemmDot4x3 is the AVX2/FMA dot kernel (sgemm_amd64.s).
+// sgemmDot4x3 is the AVX2/FMA dot kernel (kernels_amd64.s).
 //
 //go:noescape
 func sgemmDot4x3(k8 int, a *float32, lda int, b *float32, ldb int, out *float32)

@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import (
 	"sync"
@@ -53,6 +53,14 @@ type packBufs struct {
 
 var packPool = sync.Pool{New: func() any { return new(packBufs) }}
 
+// grow returns b resized to n elements, reusing its storage if it can.
+func grow(b []float32, n int) []float32 {
+	if cap(b) < n {
+		return make([]float32, n)
+	}
+	return b[:n]
+}
+
 func roundUp(x, m int) int { return (x + m - 1) / m * m }
 
 // sgemm computes C = op(A)·op(B) + beta·C in row-major order with the
@@ -78,11 +86,17 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 	}
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
-	if tB && !tA && m <= dotM {
+	if tB && !tA && m <= dotM && k >= dotMinK {
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}
-	kern := ks.tile
+	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, bufs)
+}
+
+// sgemmPacked is sgemm on packed panels (a plain B with m <= directM read
+// in place), for m, n, k > 0. pre is op(A) packed whole by packWhole, or
+// nil to pack it block by block.
+func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, bufs *packBufs) {
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
@@ -117,9 +131,14 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 			}
 			for ic := 0; ic < m; ic += blockM {
 				mc := min(blockM, m-ic)
-				bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
-				ap := bufs.a
-				pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
+				var ap []float32
+				if pre != nil {
+					ap = pre[pc*roundUp(m, mr)+ic*kc:]
+				} else {
+					bufs.a = grow(bufs.a, kc*roundUp(mc, mr))
+					ap = bufs.a
+					pack(a, lda, tA, mr, ic, pc, mc, kc, ap)
+				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
 					var bpan *float32

@@ -1,4 +1,4 @@
-package op
+package gemm
 
 import (
 	"math"
@@ -51,7 +51,7 @@ func TestGemmTiles(t *testing.T) {
 							if tB {
 								ldb = k
 							}
-							gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
+							Gemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, n)
 							for i := range c {
 								if math.Abs(c[i]-want[i]) > 1e-9 {
 									t.Fatalf("m=%d n=%d k=%d tA=%t tB=%t beta=%g: c[%d]=%g, want %g", m, n, k, tA, tB, beta, i, c[i], want[i])
