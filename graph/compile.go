@@ -2,6 +2,7 @@ package graph
 
 import (
 	"fmt"
+	"math/rand"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -18,6 +19,9 @@ type CompileConfig struct {
 	Input []int
 	// Dtype is tensor.Float32 (the default when zero) or tensor.Float64.
 	Dtype tensor.Dtype
+	// Rand initialises the parameters ps lacks; nil means
+	// rand.New(rand.NewSource(0)).
+	Rand *rand.Rand
 }
 
 // A Net is a model compiled once, in evaluation mode (dropout off, batch
@@ -44,7 +48,7 @@ type Net struct {
 
 // Compile builds model in evaluation mode over ps for cfg.Batch images of
 // shape cfg.Input and prepares its machine. Parameters ps lacks are
-// created and initialised as NewBuilder does (from rand.NewSource(0));
+// created and initialised from cfg.Rand;
 // load weights into ps before or after compiling (ps.Load copies in
 // place). The model must return logits of shape (Batch, classes).
 func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
@@ -67,7 +71,7 @@ func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
 			n, err = nil, errors.Errorf("graph: Compile: building the evaluation graph: panic: %v", r)
 		}
 	}()
-	b := NewBuilder(ps, Config{Dtype: cfg.Dtype})
+	b := NewBuilder(ps, Config{Dtype: cfg.Dtype, Rand: cfg.Rand})
 	x := b.Input("input", cfg.Batch, cfg.Input[0], cfg.Input[1], cfg.Input[2])
 	y := model(b, x)
 	if err := b.Err(); err != nil {

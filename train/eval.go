@@ -4,7 +4,9 @@ import (
 	"math/rand"
 
 	"github.com/convzoo/convzoo/data"
+	"github.com/convzoo/convzoo/graph"
 	"github.com/pkg/errors"
+	"gorgonia.org/tensor"
 )
 
 // Evaluate returns the mean cross-entropy and the accuracy of the model on
@@ -29,16 +31,20 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 		return nil, err
 	}
 	batch := min(t.cfg.EvalBatch, ds.Len())
-	if t.evalNet == nil || t.evalNet.batch != batch {
+	if t.evalNet == nil || t.evalNet.Batch() != batch {
+		if t.evalNet != nil {
+			t.evalNet.Close()
+		}
 		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 2)))
-		n, err := buildNet(t.model, t.ps, false, t.cfg.Dtype, rng, batch, t.input, t.lossOpts())
+		n, err := graph.Compile(t.model, t.ps, graph.CompileConfig{Batch: batch, Input: t.input[:], Dtype: t.cfg.Dtype, Rand: rng})
 		if err != nil {
-			return nil, err
+			t.evalNet = nil
+			return nil, errors.Wrap(err, "train: building the evaluation graph")
 		}
 		t.evalNet = n
 	}
 	n := t.evalNet
-	if err := classes(n.classes, "evaluated set", ds); err != nil {
+	if err := classes(n.Classes(), "evaluated set", ds); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})
@@ -46,7 +52,8 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 		return nil, errors.Wrap(err, "train: evaluation loader")
 	}
 	defer ld.Close()
-	m := NewMetrics(n.classes)
+	in := t.input
+	m := NewMetrics(n.Classes())
 	for {
 		b, ok := ld.Next()
 		if !ok {
@@ -55,14 +62,23 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 			}
 			break
 		}
-		l, _, err := n.run(b, nil, 0)
+		x := tensor.New(tensor.WithShape(b.N, in[0], in[1], in[2]), tensor.WithBacking(b.X[:b.N*in[0]*in[1]*in[2]]))
+		if t.cfg.Dtype == tensor.Float64 {
+			x64 := make([]float64, x.Size())
+			for i, v := range b.X[:len(x64)] {
+				x64[i] = float64(v)
+			}
+			x = tensor.New(tensor.WithShape(x.Shape()...), tensor.WithBacking(x64))
+		}
+		logits, err := n.Forward(x)
 		if err != nil {
 			return nil, errors.Wrap(err, "train: evaluating")
 		}
-		if err := m.addValue(n.logitsV, b.Labels[:b.N]); err != nil {
+		labels := b.Labels[:b.N]
+		if err := m.Add(logits.Data(), n.Classes(), labels); err != nil {
 			return nil, err
 		}
-		m.LossSum += l * float64(b.N)
+		m.LossSum += crossEntropySum(logits.Data(), n.Classes(), labels, t.cfg.LabelSmoothing)
 	}
 	return m, nil
 }

@@ -85,7 +85,7 @@ type Trainer struct {
 	input     [3]int
 	haveInput bool
 	step      *Step
-	evalNet   *net
+	evalNet   *graph.Net
 	dataRng   *rand.Rand
 	ema       *ema      // nil without Config.EMADecay
 	at        position  // where Fit is, for SaveState
