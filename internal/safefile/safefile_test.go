@@ -295,3 +295,24 @@ func TestOpenRegular(t *testing.T) {
 		t.Fatal("OpenRegular blocked on a FIFO")
 	}
 }
+
+// TestCheckOutputFolder: a new output in a folder that does not exist (or
+// under a file) is refused by CheckOutput, before any work, naming the
+// folder; it used to pass and the write failed after the work.
+func TestCheckOutputFolder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nodir := filepath.Join(dir, "nodir", "o.safetensors")
+	mustErr(t, CheckOutput(nodir), filepath.Dir(nodir), nodir, "does not exist")
+	underFile := filepath.Join(file, "o.safetensors")
+	mustErr(t, CheckOutput(underFile), underFile, "not a directory")
+	if err := CheckOutput(filepath.Join(dir, "o.safetensors")); err != nil {
+		t.Errorf("a new file in an existing folder: %v", err)
+	}
+	if err := CheckOutput("o.safetensors"); err != nil {
+		t.Errorf("a new file in the working folder: %v", err)
+	}
+}
