@@ -27,6 +27,9 @@ func evalCmd() *cobra.Command {
 			if weights == "" {
 				return errors.New("--weights FILE is required")
 			}
+			if err := readable("--weights", weights); err != nil {
+				return err
+			}
 			testSet, mean, std, err := loadTestSet(dataset, dir, m.size, spec)
 			if err != nil {
 				return err

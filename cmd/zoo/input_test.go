@@ -37,7 +37,7 @@ func TestFlagsRefusedBeforeWork(t *testing.T) {
 		{[]string{"forward", "lenet", "--channels", "3"}, "unknown flag: --channels"},
 		{[]string{"forward", "lenet", "--batch", "2"}, "unknown flag: --batch"},
 		{[]string{"eval", "lenet", "--channels", "3"}, "unknown flag: --channels"},
-		{[]string{"eval", "lenet", "--size", "32", "--weights", "w"}, "--size 32: mnist images are 28x28"},
+		{[]string{"eval", "lenet", "--size", "32", "--weights", "main.go"}, "--size 32: mnist images are 28x28"},
 		{[]string{"train", "lenet", "--momentum", "0.5"}, "--momentum applies to --optimizer sgd only, not adam"},
 		{[]string{"train", "lenet", "--optimizer", "sgd", "--momentum", "-5"}, "--momentum -5: want a value from 0 to below 1"},
 		{[]string{"train", "lenet", "--optimizer", "sgd", "--momentum", "1"}, "--momentum 1:"},

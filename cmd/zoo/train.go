@@ -69,8 +69,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	if f.epochs < 1 {
 		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
 	}
-	if f.lr <= 0 {
-		return errors.Errorf("--lr must be positive, got %g", f.lr)
+	if !(f.lr > 0) || math.IsInf(f.lr, 1) {
+		return errors.Errorf("--lr must be positive and finite, got %g", f.lr)
 	}
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
@@ -91,6 +91,11 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	}
 	if f.force && f.resume != "" {
 		return errors.New("--force and --resume contradict each other: --resume continues a run, --force replaces it")
+	}
+	if f.resume != "" {
+		if err := readable("--resume", f.resume); err != nil {
+			return err
+		}
 	}
 	created, err := prepareOut(f.out, f.force || f.resume != "")
 	if err != nil {
