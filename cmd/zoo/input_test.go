@@ -68,6 +68,13 @@ func TestGraphSizeLimitReachesCLI(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "graph: input: input of shape (65536, 4096, 4096, 4096) has more than graph.MaxElements") {
 		t.Errorf("error %v", err)
 	}
+	// Each tensor within MaxElements, the parameters together not: LeNet's
+	// fc1 at 4096x4096 is 2e9 floats (8 GB), which ended in "fatal error:
+	// out of memory" under a memory limit.
+	_, err = runZoo("summary", "lenet", "--size", "4096")
+	if err == nil || !strings.Contains(err.Error(), `graph: parameter "fc1.weight" of shape (120, 16711744) would bring the graph's parameters to more than graph.MaxParamElements`) {
+		t.Errorf("summary lenet --size 4096: error %v", err)
+	}
 }
 
 // TestTrainScheduleText: without --schedule a model whose recipe names none
