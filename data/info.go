@@ -16,17 +16,22 @@ type Info struct {
 	Mean, Std []float32
 	// Size is the images' height and width; 0 means any (image folders are resized).
 	Size int
+	// Channels is the images' channels (1 gray, 3 RGB).
+	Channels int
+	// Classes is the number of classes; 0 means the data's own (an image
+	// folder's class directories).
+	Classes int
 }
 
 // The data sets the readers of this package know. Folder has ImageNet's statistics
 // (torchvision's), the usual choice for photographs and the ones ImageNet weights
 // were trained with.
 var (
-	MNISTInfo        = Info{Name: "mnist", Mean: []float32{0.1307}, Std: []float32{0.3081}, Size: 28}
-	FashionMNISTInfo = Info{Name: "fashion-mnist", Aliases: []string{"fashion"}, Mean: []float32{0.2860}, Std: []float32{0.3530}, Size: 28}
-	CIFAR10Info      = Info{Name: "cifar10", Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.2470, 0.2435, 0.2616}, Size: 32}
-	CIFAR100Info     = Info{Name: "cifar100", Mean: []float32{0.5071, 0.4865, 0.4409}, Std: []float32{0.2673, 0.2564, 0.2762}, Size: 32}
-	FolderInfo       = Info{Name: "folder", Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}}
+	MNISTInfo        = Info{Name: "mnist", Mean: []float32{0.1307}, Std: []float32{0.3081}, Size: 28, Channels: 1, Classes: 10}
+	FashionMNISTInfo = Info{Name: "fashion-mnist", Aliases: []string{"fashion"}, Mean: []float32{0.2860}, Std: []float32{0.3530}, Size: 28, Channels: 1, Classes: 10}
+	CIFAR10Info      = Info{Name: "cifar10", Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.2470, 0.2435, 0.2616}, Size: 32, Channels: 3, Classes: 10}
+	CIFAR100Info     = Info{Name: "cifar100", Mean: []float32{0.5071, 0.4865, 0.4409}, Std: []float32{0.2673, 0.2564, 0.2762}, Size: 32, Channels: 3, Classes: 100}
+	FolderInfo       = Info{Name: "folder", Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}, Channels: 3}
 )
 
 // Infos lists the known data sets.

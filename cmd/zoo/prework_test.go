@@ -53,3 +53,47 @@ func TestCheckedBeforeTheData(t *testing.T) {
 		}
 	}
 }
+
+// TestGraphBeforeTheData: train and eval build the model and load the
+// weights before reading the data set, so a --size the graph refuses, a
+// checkpoint that does not fit and too few --classes are reported before a
+// single image is decoded (here the images could not be: they are not
+// PNGs). An image folder was decoded at --size 4096 first, which for a
+// real folder meant gigabytes and minutes before the refusal.
+func TestGraphBeforeTheData(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"train/cat/a.png", "train/dog/a.png", "val/cat/a.png"} {
+		p := filepath.Join(dir, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("not a png"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ps := graph.NewParams() // a LeNet checkpoint for 10 classes of 28x28 gray images
+	x := tensor.New(tensor.WithShape(10, 84), tensor.Of(tensor.Float32))
+	if _, err := ps.Add("fc3.weight", x, true); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(t.TempDir(), "lenet.safetensors")
+	if err := ps.Save(ckpt, map[string]string{"model": "lenet"}); err != nil {
+		t.Fatal(err)
+	}
+	folder := []string{"--dataset", "folder", "--data", dir}
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"train", "lenet", "--size", "4096", "--out", filepath.Join(dir, "o1")}, "graph: conv1: Conv2d: output of shape (32, 6, 4096, 4096)"},
+		{[]string{"train", "lenet", "--resume", ckpt, "--out", filepath.Join(dir, "o2")}, "parameters do not match"},
+		{[]string{"train", "lenet", "--classes", "1", "--out", filepath.Join(dir, "o3")}, "--classes 1: folder has 2 classes"},
+		{[]string{"eval", "lenet", "--weights", ckpt}, "parameters do not match"},
+	}
+	for _, c := range cases {
+		_, err := runZoo(append(c.args, folder...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("zoo %s: error %v, want %q", strings.Join(c.args, " "), err, c.want)
+		}
+	}
+}

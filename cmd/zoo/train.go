@@ -106,19 +106,19 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 			removeEmpty(f.out, created)
 		}
 	}()
-	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir, f.m.size, spec)
+	src, err := openData(f.dataset, f.dir, f.m.size, spec)
 	if err != nil {
 		return err
 	}
-	if f.limit > 0 && f.limit < trainSet.Len() {
-		trainSet = trainSet.Subset(f.limit)
-	}
-	c, h, w := trainSet.Dims()
+	// The training graph is built and --resume loaded before the data are
+	// read: a size the graph refuses or a checkpoint that does not fit is
+	// reported at once, not after decoding an image folder.
+	c, h, w := src.Channels, src.Size, src.Size
 	if cfg.InChannels == 0 {
 		cfg.InChannels = c
 	}
-	if cfg.Classes == 0 {
-		cfg.Classes = trainSet.NumClasses()
+	if err := classesFor(&cfg, src); err != nil {
+		return err
 	}
 	ps := graph.NewParams()
 	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.dataset}
@@ -126,7 +126,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
-		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w},
+		Mean: src.Mean, Std: src.Std, Hooks: hooks, Input: []int{c, h, w},
 	})
 	if err != nil {
 		return err
@@ -135,6 +135,13 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
 			return err
 		}
+	}
+	trainSet, testSet, err := src.sets()
+	if err != nil {
+		return err
+	}
+	if f.limit > 0 && f.limit < trainSet.Len() {
+		trainSet = trainSet.Subset(f.limit)
 	}
 	if f.force {
 		if err := removeRun(out, f.out); err != nil {
