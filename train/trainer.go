@@ -260,6 +260,11 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 			break
 		}
 		lr := t.sched.LR(st.Epoch-1, st.Step)
+		if !nonNegative(lr) {
+			// A schedule with a negative or NaN setting (Cosine{Base: -1})
+			// would step uphill or fill the weights with NaN.
+			return es, errors.Errorf("train: the schedule gives learning rate %v at epoch %d step %d, want a finite value >= 0", lr, st.Epoch, st.Step+1)
+		}
 		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
