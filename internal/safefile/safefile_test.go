@@ -316,3 +316,29 @@ func TestCheckOutputFolder(t *testing.T) {
 		t.Errorf("a new file in the working folder: %v", err)
 	}
 }
+
+// TestWriteRefusesReadOnly: a file nobody may write (chmod a-w) is refused
+// by Write and CheckOutput and kept; the rename replaced it, as it needs
+// no permission on the file itself.
+func TestWriteRefusesReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "weights.safetensors")
+	if err := os.WriteFile(p, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{p, link} {
+		mustErr(t, Write(path, writeString("new")), path, "read-only")
+		mustErr(t, CheckOutput(path), path, "read-only")
+	}
+	if got := read(t, p); got != "kept" {
+		t.Fatalf("read-only file replaced: %q", got)
+	}
+	noTemps(t, dir)
+}
