@@ -97,3 +97,27 @@ func TestGraphBeforeTheData(t *testing.T) {
 		}
 	}
 }
+
+// TestForwardNamesTheFlag: forward's unreadable --weights or --input is
+// named by its flag, before the input is read (a missing --weights was
+// reported only after reading the input and building the graph, as
+// "loading W: ...").
+func TestForwardNamesTheFlag(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing")
+	in := filepath.Join(dir, "in.safetensors")
+	if err := os.WriteFile(in, []byte("not read"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.safetensors")
+	for _, c := range []struct{ weights, input, want string }{
+		{missing, in, "--weights: safefile: open " + missing},
+		{in, missing, "--input: safefile: open " + missing},
+		{in, dir, "--input: safefile: " + dir + " is a folder"},
+	} {
+		_, err := runZoo("forward", "lenet", "--weights", c.weights, "--input", c.input, "--output", out)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--weights %s --input %s: error %v, want %q", c.weights, c.input, err, c.want)
+		}
+	}
+}
