@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 )
 
@@ -82,7 +83,7 @@ func loadCIFAR(dir string, files []string, f cifarFormat, name string) (*Set, er
 	total := 0
 	for i, file := range files {
 		paths[i] = filepath.Join(dir, file)
-		fi, err := os.Stat(paths[i])
+		fi, err := statRegular(paths[i])
 		if err != nil {
 			return nil, errors.Wrapf(err, "data: %s", name)
 		}
@@ -102,6 +103,18 @@ func loadCIFAR(dir string, files []string, f cifarFormat, name string) (*Set, er
 	return s, nil
 }
 
+// statRegular is the FileInfo of path, which must be a regular file: a
+// FIFO, device or folder is refused (safefile.OpenRegular) without
+// blocking.
+func statRegular(path string) (os.FileInfo, error) {
+	f, err := safefile.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return f.Stat()
+}
+
 // cifarRecords returns the number of records in a file of size bytes, or an error if
 // the size is not a positive multiple of the record size or is absurdly large.
 func cifarRecords(size int64, f cifarFormat, name string) (int, error) {
@@ -114,7 +127,7 @@ func cifarRecords(size int64, f cifarFormat, name string) (int, error) {
 }
 
 func readCIFARFile(path string, f cifarFormat, s *Set) error {
-	fh, err := os.Open(path)
+	fh, err := safefile.OpenRegular(path)
 	if err != nil {
 		return errors.Wrap(err, "data")
 	}

@@ -5,12 +5,14 @@ import (
 	"image"
 	_ "image/jpeg" // register the JPEG decoder for ImageFolder
 	_ "image/png"  // register the PNG decoder for ImageFolder
+	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 )
 
@@ -140,7 +142,7 @@ func imageFiles(dir string) ([]string, error) {
 
 // decodeImage decodes one file, checking its dimensions before decoding the pixels.
 func decodeImage(path string) (image.Image, error) {
-	b, err := os.ReadFile(path)
+	b, err := readImageFile(path)
 	if err != nil {
 		return nil, errors.Wrap(err, "data")
 	}
@@ -156,6 +158,29 @@ func decodeImage(path string) (image.Image, error) {
 		return nil, errors.Wrapf(err, "data: %s", path)
 	}
 	return img, nil
+}
+
+// maxImageFileBytes bounds the size of one image file, checked before
+// reading it: a PNG of maxImagePixels 16-bit RGBA pixels stored without
+// compression is about 512 MiB.
+const maxImageFileBytes = 1 << 30
+
+// readImageFile reads one image file, which must be a regular file (a FIFO
+// named a.png is refused, not waited on) of at most maxImageFileBytes.
+func readImageFile(path string) ([]byte, error) {
+	f, err := safefile.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > maxImageFileBytes {
+		return nil, errors.Errorf("%s: %d bytes, want at most %d for an image", path, fi.Size(), maxImageFileBytes)
+	}
+	return io.ReadAll(f)
 }
 
 // resizeRGB appends img resized to size x size, as 3 planes of uint8 (CHW), to dst.

@@ -6,8 +6,8 @@ import (
 	"encoding/binary"
 	"io"
 	"math"
-	"os"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 )
 
@@ -115,7 +115,7 @@ func noEOF(err error) error {
 
 // readIDXFile opens path and reads it with ReadIDX.
 func readIDXFile(path string) ([]int, []uint8, error) {
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path)
 	if err != nil {
 		return nil, nil, errors.Wrap(err, "data")
 	}

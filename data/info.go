@@ -16,6 +16,8 @@ type Info struct {
 	Mean, Std []float32
 	// Size is the images' height and width; 0 means any (image folders are resized).
 	Size int
+	// Channels is the images' channels (1 grey, 3 RGB).
+	Channels int
 	// Classes names the classes in label order; nil where the data decide
 	// (an image folder's sub-folders).
 	Classes []string
@@ -25,15 +27,15 @@ type Info struct {
 // (torchvision's), the usual choice for photographs and the ones ImageNet weights
 // were trained with. The slices are shared: copy them before changing them.
 var (
-	MNISTInfo        = Info{Name: "mnist", Mean: []float32{0.1307}, Std: []float32{0.3081}, Size: 28, Classes: MNISTClasses}
-	FashionMNISTInfo = Info{Name: "fashion-mnist", Aliases: []string{"fashion"}, Mean: []float32{0.2860}, Std: []float32{0.3530}, Size: 28, Classes: FashionMNISTClasses}
-	CIFAR10Info      = Info{Name: "cifar10", Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.2470, 0.2435, 0.2616}, Size: 32, Classes: CIFAR10Classes}
-	CIFAR100Info     = Info{Name: "cifar100", Mean: []float32{0.5071, 0.4865, 0.4409}, Std: []float32{0.2673, 0.2564, 0.2762}, Size: 32, Classes: CIFAR100Classes}
-	FolderInfo       = Info{Name: "folder", Mean: ImageNetInfo.Mean, Std: ImageNetInfo.Std}
+	MNISTInfo        = Info{Name: "mnist", Mean: []float32{0.1307}, Std: []float32{0.3081}, Size: 28, Channels: 1, Classes: MNISTClasses}
+	FashionMNISTInfo = Info{Name: "fashion-mnist", Aliases: []string{"fashion"}, Mean: []float32{0.2860}, Std: []float32{0.3530}, Size: 28, Channels: 1, Classes: FashionMNISTClasses}
+	CIFAR10Info      = Info{Name: "cifar10", Mean: []float32{0.4914, 0.4822, 0.4465}, Std: []float32{0.2470, 0.2435, 0.2616}, Size: 32, Channels: 3, Classes: CIFAR10Classes}
+	CIFAR100Info     = Info{Name: "cifar100", Mean: []float32{0.5071, 0.4865, 0.4409}, Std: []float32{0.2673, 0.2564, 0.2762}, Size: 32, Channels: 3, Classes: CIFAR100Classes}
+	FolderInfo       = Info{Name: "folder", Mean: ImageNetInfo.Mean, Std: ImageNetInfo.Std, Channels: 3}
 	// ImageNetInfo describes ImageNet-1k (ILSVRC 2012), which torchvision's
 	// weights were trained on; no reader of this package reads it, so
 	// Lookup does not list it.
-	ImageNetInfo = Info{Name: "imagenet", Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}, Size: 224, Classes: ImageNetClasses}
+	ImageNetInfo = Info{Name: "imagenet", Mean: []float32{0.485, 0.456, 0.406}, Std: []float32{0.229, 0.224, 0.225}, Size: 224, Channels: 3, Classes: ImageNetClasses}
 )
 
 // Infos lists the known data sets.

@@ -47,6 +47,7 @@ type state struct {
 	bound    map[string]*G.Node
 	layers   []Layer
 	counting int // scalars of the parameters bound since the last layer record
+	elements int // scalars of all the parameters and buffers bound
 	aux      []Aux
 }
 
@@ -185,6 +186,7 @@ func (b *Builder) param(local string, shape tensor.Shape, init Initializer, fanI
 	n := G.NodeFromAny(b.s.g, p.Value, G.WithName(name))
 	b.s.bound[name] = n
 	b.s.counting += p.Size()
+	b.s.elements += p.Size()
 	if trainable {
 		b.s.learn = append(b.s.learn, n)
 		b.s.learnP = append(b.s.learnP, p)
@@ -210,6 +212,7 @@ func (b *Builder) buffer(local string, shape tensor.Shape, init Initializer) *te
 	}
 	b.s.bound[name] = nil
 	b.s.counting += p.Size()
+	b.s.elements += p.Size()
 	return p.Value
 }
 
@@ -224,8 +227,13 @@ func (b *Builder) tensor(name string, shape tensor.Shape, init Initializer, fanI
 		}
 		return p, nil
 	}
-	if _, ok := elements(shape); !ok {
+	n, ok := elements(shape)
+	if !ok {
 		return nil, errors.Wrap(tooLarge(fmt.Sprintf("parameter %q", name), shape), "graph")
+	}
+	if n > maxParamElements-b.s.elements {
+		return nil, errors.Errorf("graph: parameter %q of shape %v would bring the graph's parameters to more than graph.MaxParamElements (%d) elements",
+			name, shape, maxParamElements)
 	}
 	t := tensor.New(tensor.WithShape(shape.Clone()...), tensor.Of(b.s.dtype))
 	init(b.s.rng, t, fanIn, fanOut)

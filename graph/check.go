@@ -16,6 +16,18 @@ import (
 // check on their inputs too (2^31-1: 8 GiB of float32).
 const MaxElements = math.MaxInt32
 
+// MaxParamElements is the most elements the parameters and buffers of one
+// graph may hold together (4 GiB of float32; VGG-19, the largest model of
+// the zoo, has 1.4e8): each tensor may be within MaxElements and the
+// whole still more than a machine holds, with a trainer's gradients and
+// optimizer state on top (LeNet at 4096x4096 has a 2e9-element fc1). A
+// parameter that would pass it fails the build, named, before it is
+// allocated.
+const MaxParamElements = 1 << 30
+
+// maxParamElements is MaxParamElements; a test lowers it.
+var maxParamElements = MaxParamElements
+
 // elements returns the number of elements of shape, and false when a size
 // is negative or the product exceeds MaxElements (or would overflow).
 func elements(shape []int) (int, bool) {

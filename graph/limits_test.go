@@ -92,3 +92,36 @@ func wantErr(t *testing.T, name string, err error, want []string) {
 		}
 	}
 }
+
+// TestParamBudget: parameters that each fit MaxElements but together pass
+// MaxParamElements fail the build at the one that passes it, named, before
+// it is allocated (LeNet at 4096x4096 allocated an 8 GB fc1 and ended in
+// "fatal error: out of memory" under a memory limit). The budget is
+// lowered here so the case is cheap; parameters already in the store
+// count too.
+func TestParamBudget(t *testing.T) {
+	defer func(m int) { maxParamElements = m }(maxParamElements)
+	maxParamElements = 1000
+	build := func(ps *Params) error {
+		b := NewBuilder(ps, Config{})
+		x := b.Input("x", 1, 20)
+		h := b.Linear("fc1", x, 30, LinearOpts{NoBias: true}) // 600
+		b.Scope("head").Linear("fc2", h, 20, LinearOpts{})    // 600 + 20
+		return b.Err()
+	}
+	ps := NewParams()
+	err := build(ps)
+	if err == nil || !strings.Contains(err.Error(), `parameter "head.fc2.weight" of shape (20, 30) would bring the graph's parameters to more than graph.MaxParamElements (1000) elements`) {
+		t.Fatalf("error %v", err)
+	}
+	if _, ok := ps.Get("head.fc2.weight"); ok {
+		t.Error("the refused parameter was allocated")
+	}
+	if err := build(ps); err == nil {
+		t.Error("a second build over the store holding fc1: no error")
+	}
+	maxParamElements = 1220
+	if err := build(NewParams()); err != nil {
+		t.Errorf("parameters of 1220 elements within a budget of 1220: %v", err)
+	}
+}

@@ -33,7 +33,9 @@ type Params struct {
 	byKey map[string]*Param
 }
 
-// NewParams returns an empty store. The zero Params is an empty store too.
+// NewParams returns an empty store. The zero Params is an empty store too,
+// and a nil *Params reads as one (Get, Names, All, Len, Count, Clone,
+// Map); the methods that change or write the store return an error on it.
 func NewParams() *Params { return &Params{byKey: map[string]*Param{}} }
 
 // errNilParams is the error of a method called on a nil *Params.
@@ -87,15 +89,26 @@ func usable(t *tensor.Dense) error {
 
 // Get returns the parameter called name.
 func (ps *Params) Get(name string) (*Param, bool) {
+	if ps == nil {
+		return nil, false
+	}
 	p, ok := ps.byKey[name]
 	return p, ok
 }
 
 // Names lists the parameter names in creation order.
-func (ps *Params) Names() []string { return append([]string(nil), ps.order...) }
+func (ps *Params) Names() []string {
+	if ps == nil {
+		return nil
+	}
+	return append([]string(nil), ps.order...)
+}
 
 // All lists the parameters in creation order.
 func (ps *Params) All() []*Param {
+	if ps == nil {
+		return nil
+	}
 	r := make([]*Param, len(ps.order))
 	for i, n := range ps.order {
 		r[i] = ps.byKey[n]
@@ -115,11 +128,16 @@ func (ps *Params) Trainable() []*Param {
 }
 
 // Len is the number of named tensors.
-func (ps *Params) Len() int { return len(ps.order) }
+func (ps *Params) Len() int {
+	if ps == nil {
+		return 0
+	}
+	return len(ps.order)
+}
 
 // Count returns the number of trainable scalars and of all scalars.
 func (ps *Params) Count() (trainable, total int) {
-	for _, p := range ps.byKey {
+	for _, p := range ps.All() {
 		total += p.Size()
 		if p.Trainable {
 			trainable += p.Size()

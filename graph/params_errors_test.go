@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,30 @@ func TestParamsMisuseIsAnError(t *testing.T) {
 	var zero Params
 	if _, err := zero.Add("w", weight(), true); err != nil || zero.Len() != 1 {
 		t.Errorf("zero Params: Add %v, Len %d", err, zero.Len())
+	}
+}
+
+// TestNilParamsReadsEmpty: a nil *Params reads as an empty store and Save
+// on it is an error; each of these panicked with a nil dereference.
+func TestNilParamsReadsEmpty(t *testing.T) {
+	var ps *Params
+	if _, ok := ps.Get("x"); ok {
+		t.Error("Get found a parameter in a nil store")
+	}
+	tr, total := ps.Count()
+	if ps.Len() != 0 || len(ps.Names()) != 0 || len(ps.All()) != 0 || len(ps.Trainable()) != 0 || len(ps.Map()) != 0 || tr != 0 || total != 0 {
+		t.Error("a nil store is not empty")
+	}
+	if c := ps.Clone(); c == nil || c.Len() != 0 {
+		t.Errorf("Clone of a nil store: %v", c)
+	} else if _, err := c.Add("a", tensor.New(tensor.WithShape(1), tensor.Of(tensor.Float32)), true); err != nil {
+		t.Errorf("the clone of a nil store is not usable: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "w.safetensors")
+	if err := ps.Save(path, nil); err == nil || !strings.Contains(err.Error(), "nil *Params") {
+		t.Errorf("Save of a nil store: %v", err)
+	}
+	if _, err := os.Lstat(path); err == nil {
+		t.Error("Save of a nil store wrote a file")
 	}
 }

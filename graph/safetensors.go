@@ -277,15 +277,18 @@ func WriteFileAtomic(path string, write func(w io.Writer) error) error {
 // Map returns the store as a name -> tensor map (the tensors themselves,
 // not copies).
 func (ps *Params) Map() map[string]*tensor.Dense {
-	m := make(map[string]*tensor.Dense, len(ps.order))
-	for n, p := range ps.byKey {
-		m[n] = p.Value
+	m := make(map[string]*tensor.Dense, ps.Len())
+	for _, p := range ps.All() {
+		m[p.Name] = p.Value
 	}
 	return m
 }
 
 // Save writes every parameter and buffer to a safetensors file, atomically.
 func (ps *Params) Save(path string, meta map[string]string) error {
+	if ps == nil {
+		return errNilParams
+	}
 	return WriteSafetensorsFile(path, ps.Map(), meta)
 }
 

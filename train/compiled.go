@@ -134,6 +134,11 @@ func (s *Step) Run(b *data.Batch) (StepResult, error) {
 	ctx := s.Context
 	s.rng.Seed(derive(s.masks, uint64(ctx.Epoch)<<32|uint64(uint32(ctx.Step))))
 	lr := s.cfg.Schedule.LR(ctx)
+	if !nonNegative(lr) {
+		// A schedule with a negative or NaN setting (Cosine{Base: -1})
+		// would step uphill or fill the weights with NaN.
+		return StepResult{}, errors.Errorf("train: the schedule gives learning rate %v at epoch %d step %d, want a finite value >= 0", lr, ctx.Epoch+1, ctx.Step+1)
+	}
 	loss, correct, err := s.n.run(b, s.opt, lr)
 	if err != nil {
 		return StepResult{}, err

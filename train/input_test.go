@@ -2,6 +2,7 @@ package train
 
 import (
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -100,7 +101,9 @@ func TestOptimizerSettingsValidated(t *testing.T) {
 		{&SGD{Nesterov: true}, "train: SGD: Nesterov needs a Momentum > 0"},
 	}
 	for _, c := range cases {
-		if _, err := New(tiny, graph.NewParams(), Config{Optimizer: c.opt}); err == nil || !strings.Contains(err.Error(), c.want) {
+		// The error begins with the package prefix once: it read
+		// "train: New: train: Adam: ...".
+		if _, err := New(tiny, graph.NewParams(), Config{Optimizer: c.opt}); err == nil || !strings.HasPrefix(err.Error(), c.want) {
 			t.Errorf("New with %+v: %v, want %q", c.opt, err, c.want)
 		}
 		w := tensor.New(tensor.WithShape(2), tensor.WithBacking([]float32{1, 2}))
@@ -116,6 +119,26 @@ func TestOptimizerSettingsValidated(t *testing.T) {
 	for _, ok := range []Optimizer{&Adam{}, &Adam{Beta1: 0.5, Beta2: 0.9, Eps: 1e-3, WeightDecay: 0.1}, &SGD{}, &SGD{Momentum: 0.9, Nesterov: true}} {
 		if _, err := New(tiny, graph.NewParams(), Config{Optimizer: ok}); err != nil {
 			t.Errorf("New with %+v: %v", ok, err)
+		}
+	}
+}
+
+// TestFitRefusesBadScheduleLR: a schedule giving a negative or NaN
+// learning rate is an error at the first step, before the weights change;
+// Cosine{Base: -1} trained uphill silently.
+func TestFitRefusesBadScheduleLR(t *testing.T) {
+	for _, s := range []Schedule{Cosine{Base: -1}, Constant(-0.5), StepLR{Base: math.NaN()}} {
+		tr := newTrainer(t, Config{BatchSize: 16, Input: []int{1, 8, 8}, Schedule: s})
+		before := tr.Params().Clone()
+		_, err := tr.Fit(patterns(64, 1), nil)
+		if err == nil || !strings.Contains(err.Error(), "train: the schedule gives learning rate") || !strings.Contains(err.Error(), "at epoch 1 step 1") {
+			t.Errorf("%#v: error %v", s, err)
+		}
+		for _, p := range tr.Params().All() {
+			q, _ := before.Get(p.Name)
+			if !reflect.DeepEqual(p.Value.Data(), q.Value.Data()) {
+				t.Errorf("%#v: %s changed", s, p.Name)
+			}
 		}
 	}
 }

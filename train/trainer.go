@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand"
+	"strings"
 	"time"
 
 	"github.com/convzoo/convzoo/data"
@@ -128,7 +129,10 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	}
 	if v, ok := cfg.Optimizer.(interface{ Validate() error }); ok {
 		if err := v.Validate(); err != nil {
-			return nil, errors.Wrap(err, "train: New")
+			if strings.HasPrefix(err.Error(), "train: ") {
+				return nil, err // Adam's and SGD's name the field already
+			}
+			return nil, errors.Wrap(err, "train: New: optimizer")
 		}
 	}
 	if cfg.Dtype == (tensor.Dtype{}) {

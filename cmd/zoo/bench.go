@@ -1,10 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand"
-	"os"
 	"runtime"
 	"runtime/pprof"
 	"sort"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
 	"github.com/convzoo/convzoo/zoo"
 	"github.com/pkg/errors"
@@ -53,7 +55,7 @@ warm-up steps, and K inference passes of the evaluation graph; reports images pe
 second from the median step and the process's peak resident memory.`,
 		Example: "  zoo bench lenet --batch 64 --steps 50 --infer-batch 1000 --json",
 		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			spec, cfg, err := m.resolve(args[0])
 			if err != nil {
 				return err
@@ -67,15 +69,15 @@ second from the median step and the process's peak resident memory.`,
 			r := benchResult{Framework: "convzoo", Model: spec.Name, Batch: m.batch, InferBatch: ib, Steps: steps,
 				Threads: runtime.GOMAXPROCS(0), GoVersion: runtime.Version()}
 			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return errors.Wrap(err, "--cpuprofile")
+				stop, perr := startProfile(profile)
+				if perr != nil {
+					return perr
 				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return errors.Wrap(err, "--cpuprofile")
-				}
-				defer pprof.StopCPUProfile()
+				defer func() {
+					if perr := stop(err == nil); err == nil {
+						err = perr
+					}
+				}()
 			}
 			ps := graph.NewParams()
 			if !inf {
@@ -180,4 +182,28 @@ func randomTensor(rng *rand.Rand, s tensor.Shape, classes int) *tensor.Dense {
 		}
 	}
 	return tensor.New(tensor.WithShape(s.Clone()...), tensor.WithBacking(d))
+}
+
+// startProfile starts a CPU profile for --cpuprofile path, checked before
+// any work (not a device, a FIFO or a folder, its folder exists); stop ends
+// it and, when write is set (the run succeeded), writes the file
+// atomically with safefile.Write. It was created with os.Create: a FIFO
+// blocked, and an existing file was emptied at once, even when the run
+// then failed.
+func startProfile(path string) (stop func(write bool) error, err error) {
+	if err := safefile.CheckOutput(path); err != nil {
+		return nil, errors.Wrap(err, "--cpuprofile")
+	}
+	var buf bytes.Buffer
+	if err := pprof.StartCPUProfile(&buf); err != nil {
+		return nil, errors.Wrap(err, "--cpuprofile")
+	}
+	return func(write bool) error {
+		pprof.StopCPUProfile()
+		if !write {
+			return nil
+		}
+		err := safefile.Write(path, func(w io.Writer) error { _, err := w.Write(buf.Bytes()); return err })
+		return errors.Wrap(err, "--cpuprofile")
+	}, nil
 }

@@ -12,37 +12,40 @@ import (
 // datasetNames are the values --dataset takes.
 var datasetNames = data.Names()
 
-// loadDataset returns the training and test sets of a named data set, with its
-// normalisation. dir is --data ("" for the defaults); size is --size: the size image
-// folders are resized to (0: the model's input size), which must be the images' own
-// size for the other data sets. An image folder's validation set is read first, so a
-// class the training set lacks is reported before the training images are decoded.
-func loadDataset(name, dir string, size int, spec zoo.Spec) (train, test *data.Set, mean, std []float32, err error) {
-	info, load, err := source(name, dir, size, spec)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if test, err = load(false); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if train, err = load(true); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	return train, test, info.Mean, info.Std, nil
+// dataSource is a data set checked and described but not read yet: its
+// Info holds the size, channels and classes its images will have, so that
+// the model can be built (and a bad size refused) before any image is
+// decoded.
+type dataSource struct {
+	data.Info
+	load func(train bool) (*data.Set, error)
 }
 
-// loadTestSet returns only the test set of a named data set, as loadDataset.
-func loadTestSet(name, dir string, size int, spec zoo.Spec) (test *data.Set, mean, std []float32, err error) {
+// openData checks --dataset, --data and --size (see source).
+func openData(name, dir string, size int, spec zoo.Spec) (dataSource, error) {
 	info, load, err := source(name, dir, size, spec)
-	if err != nil {
-		return nil, nil, nil, err
+	return dataSource{Info: info, load: load}, err
+}
+
+// sets reads the training and test sets. An image folder's validation set is
+// read first, so a class the training set lacks is reported before the
+// training images are decoded.
+func (d dataSource) sets() (train, test *data.Set, err error) {
+	if test, err = d.load(false); err != nil {
+		return nil, nil, err
 	}
-	test, err = load(false)
-	return test, info.Mean, info.Std, err
+	if train, err = d.load(true); err != nil {
+		return nil, nil, err
+	}
+	return train, test, nil
 }
 
 // source checks --dataset, --data and --size and returns the data set's Info and a
-// function reading its training or test split.
+// function reading its training or test split. dir is --data ("" for the defaults);
+// size is --size: the size image folders are resized to (0: the model's input size),
+// which must be the images' own size for the other data sets. For an image folder,
+// the Info's Size and Classes are filled in (--size or the model's, and the number
+// of DIR/train's class directories).
 func source(name, dir string, size int, spec zoo.Spec) (data.Info, func(train bool) (*data.Set, error), error) {
 	info, err := data.Lookup(name)
 	if err != nil {
@@ -85,6 +88,7 @@ func source(name, dir string, size int, spec zoo.Spec) (data.Info, func(train bo
 		if err != nil {
 			return info, nil, errors.WithMessage(err, "--dataset folder: the classes are DIR/train's sub-folders")
 		}
+		info.Size, info.Classes = size, classes
 		return info, func(train bool) (*data.Set, error) {
 			sub := "val"
 			if train {
@@ -94,4 +98,17 @@ func source(name, dir string, size int, spec zoo.Spec) (data.Info, func(train bo
 		}, nil
 	}
 	return info, nil, errors.Errorf("dataset %q has no reader here", info.Name)
+}
+
+// classesFor sets the model's classes to the data set's unless --classes
+// gave them, and refuses fewer classes than the data set has.
+func classesFor(cfg *zoo.Config, src dataSource) error {
+	k := len(src.Classes)
+	if cfg.Classes == 0 {
+		cfg.Classes = k
+	}
+	if cfg.Classes < k {
+		return errors.Errorf("--classes %d: %s has %d classes", cfg.Classes, src.Name, k)
+	}
+	return nil
 }

@@ -36,23 +36,33 @@ matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 			if ext := strings.ToLower(filepath.Ext(confusion)); confusion != "" && ext != ".csv" && ext != ".png" {
 				return errors.Errorf("--confusion %s: want a .csv or .png file name", confusion)
 			}
-			testSet, mean, std, err := loadTestSet(dataset, dir, m.size, spec)
+			if err := readable("--weights", weights); err != nil {
+				return err
+			}
+			src, err := openData(dataset, dir, m.size, spec)
 			if err != nil {
 				return err
 			}
-			c, h, w := testSet.Dims()
+			// The graph is built and the weights loaded before the test
+			// set is read, so that weights that do not fit are reported
+			// at once.
+			c, h, w := src.Channels, src.Size, src.Size
 			if cfg.InChannels == 0 {
 				cfg.InChannels = c
 			}
-			if cfg.Classes == 0 {
-				cfg.Classes = testSet.NumClasses()
+			if err := classesFor(&cfg, src); err != nil {
+				return err
 			}
 			ps := graph.NewParams()
-			tr, err := train.New(spec.New(cfg), ps, train.Config{EvalBatch: m.batch, Mean: mean, Std: std, Input: []int{c, h, w}})
+			tr, err := train.New(spec.New(cfg), ps, train.Config{EvalBatch: m.batch, Mean: src.Mean, Std: src.Std, Input: []int{c, h, w}})
 			if err != nil {
 				return err
 			}
 			if err := loadWeights(ps, weights, spec.Name, false, cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			testSet, err := src.load(false)
+			if err != nil {
 				return err
 			}
 			met, err := tr.EvaluateMetrics(testSet)

@@ -28,6 +28,12 @@ zoo is checked against PyTorch, and how exported weights are run.`,
 			if weights == "" || input == "" || output == "" {
 				return errors.New("--weights, --input and --output are required")
 			}
+			if err := readable("--weights", weights); err != nil {
+				return err
+			}
+			if err := readable("--input", input); err != nil {
+				return err
+			}
 			if err := safefile.CheckOutput(output, weights, input); err != nil {
 				return errors.Wrap(err, "--output")
 			}

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/zoo"
 )
 
@@ -37,7 +38,7 @@ func TestFlagsRefusedBeforeWork(t *testing.T) {
 		{[]string{"forward", "lenet", "--channels", "3"}, "unknown flag: --channels"},
 		{[]string{"forward", "lenet", "--batch", "2"}, "unknown flag: --batch"},
 		{[]string{"eval", "lenet", "--channels", "3"}, "unknown flag: --channels"},
-		{[]string{"eval", "lenet", "--size", "32", "--weights", "w"}, "--size 32: mnist images are 28x28"},
+		{[]string{"eval", "lenet", "--size", "32", "--weights", "main.go"}, "--size 32: mnist images are 28x28"},
 		{[]string{"train", "lenet", "--momentum", "0.5"}, "--momentum does nothing with --optimizer adam"},
 		{[]string{"train", "lenet", "--optimizer", "sgd", "--momentum", "-5"}, "--momentum -5: want a value from 0 to below 1"},
 		{[]string{"train", "lenet", "--optimizer", "sgd", "--momentum", "1"}, "--momentum 1:"},
@@ -67,6 +68,13 @@ func TestGraphSizeLimitReachesCLI(t *testing.T) {
 	_, err := runZoo("summary", "lenet", "--channels", "4096", "--size", "4096", "--batch", "65536")
 	if err == nil || !strings.Contains(err.Error(), "graph: input: input of shape (65536, 4096, 4096, 4096) has more than graph.MaxElements") {
 		t.Errorf("error %v", err)
+	}
+	// Each tensor within MaxElements, the parameters together not: LeNet's
+	// fc1 at 4096x4096 is 2e9 floats (8 GB), which ended in "fatal error:
+	// out of memory" under a memory limit.
+	_, err = runZoo("summary", "lenet", "--size", "4096")
+	if err == nil || !strings.Contains(err.Error(), `graph: parameter "fc1.weight" of shape (120, 16711744) would bring the graph's parameters to more than graph.MaxParamElements`) {
+		t.Errorf("summary lenet --size 4096: error %v", err)
 	}
 }
 
@@ -123,7 +131,7 @@ func TestFolderDataset(t *testing.T) {
 		}
 	}
 	spec, _ := zoo.Get("lenet")
-	_, val, _, _, err := loadDataset("folder", dir, 0, spec)
+	_, val, err := sets(t, "folder", dir, spec)
 	if err != nil || val.Len() != 1 || val.Labels[0] != 1 || val.Classes != 2 {
 		t.Fatalf("val set: %v %+v; want dog labelled 1 of 2 classes", err, val)
 	}
@@ -136,6 +144,16 @@ func TestFolderDataset(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "history.csv")); err == nil {
 		t.Error("training ran before the validation classes were checked")
 	}
+}
+
+// sets opens a data set and reads both its splits.
+func sets(t *testing.T, name, dir string, spec zoo.Spec) (train, test *data.Set, err error) {
+	t.Helper()
+	src, err := openData(name, dir, 0, spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	return src.sets()
 }
 
 // idxFile encodes an IDX file of unsigned bytes.
@@ -161,18 +179,25 @@ func TestEvalReadsOnlyTheTestSplit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cifar, "test_batch.bin"), rec, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	test, mean, _, err := loadTestSet("cifar10", cifar, 0, spec)
-	if err != nil || test.Len() != 2 || test.Labels[1] != 7 || len(mean) != 3 {
+	src, err := openData("cifar10", cifar, 0, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := src.load(false)
+	if err != nil || test.Len() != 2 || test.Labels[1] != 7 || len(src.Mean) != 3 {
 		t.Errorf("CIFAR-10 test split alone: %v", err)
 	}
-	if _, _, _, _, err := loadDataset("cifar10", cifar, 0, spec); err == nil || !strings.Contains(err.Error(), "data_batch_1.bin") {
+	if _, _, err := src.sets(); err == nil || !strings.Contains(err.Error(), "data_batch_1.bin") {
 		t.Errorf("training needs the training files: %v", err)
 	}
 	mnistDir := t.TempDir()
 	idxFile(t, filepath.Join(mnistDir, "t10k-images-idx3-ubyte"), []uint32{2, 28, 28}, make([]byte, 2*28*28))
 	idxFile(t, filepath.Join(mnistDir, "t10k-labels-idx1-ubyte"), []uint32{2}, []byte{4, 2})
-	test, mean, _, err = loadTestSet("mnist", mnistDir, 0, spec)
-	if err != nil || test.Len() != 2 || test.Labels[0] != 4 || mean[0] != 0.1307 {
+	if src, err = openData("mnist", mnistDir, 0, spec); err != nil {
+		t.Fatal(err)
+	}
+	test, err = src.load(false)
+	if err != nil || test.Len() != 2 || test.Labels[0] != 4 || src.Mean[0] != 0.1307 {
 		t.Errorf("unzipped MNIST test files: %v", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 )
 
@@ -41,6 +42,15 @@ func prepareOut(dir string, reuse bool) (created string, err error) {
 	}
 	f.Close()
 	os.Remove(f.Name())
+	// A file of the run that cannot be written (a folder, a link to a
+	// device) would fail the run after its first epoch: refuse it now.
+	for _, name := range runFiles {
+		if !strings.ContainsRune(name, '*') {
+			if err := safefile.CheckOutput(filepath.Join(dir, name)); err != nil {
+				return "", errors.Wrap(err, "--out")
+			}
+		}
+	}
 	return created, nil
 }
 

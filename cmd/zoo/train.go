@@ -152,8 +152,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return errors.New("--partial needs --weights FILE")
 	case f.Epochs < 1:
 		return errors.Errorf("--epochs must be at least 1, got %d", f.Epochs)
-	case f.LR <= 0:
-		return errors.Errorf("--lr must be positive, got %g", f.LR)
+	case !(f.LR > 0) || math.IsInf(f.LR, 1):
+		return errors.Errorf("--lr must be positive and finite, got %g", f.LR)
 	case f.Limit < 0 || f.TestLimit < 0:
 		return errors.Errorf("--limit and --test-limit must not be negative, got %d and %d", f.Limit, f.TestLimit)
 	case f.checkpointEvery < 0:
@@ -172,6 +172,11 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	if f.out == "" {
 		f.out = filepath.Join("runs", spec.Name)
 	}
+	if f.weights != "" {
+		if err := readable("--weights", f.weights); err != nil {
+			return err
+		}
+	}
 	created, err := prepareOut(f.out, f.force || f.resume != "")
 	if err != nil {
 		return err
@@ -181,22 +186,19 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 			removeEmpty(f.out, created)
 		}
 	}()
-	trainSet, testSet, mean, std, err := loadDataset(f.Dataset, f.Data, f.m.size, spec)
+	src, err := openData(f.Dataset, f.Data, f.m.size, spec)
 	if err != nil {
 		return err
 	}
-	if f.Limit > 0 && f.Limit < trainSet.Len() {
-		trainSet = trainSet.Subset(f.Limit)
-	}
-	if f.TestLimit > 0 && f.TestLimit < testSet.Len() {
-		testSet = testSet.Subset(f.TestLimit)
-	}
-	c, h, w := trainSet.Dims()
+	// The training graph is built and --resume or --weights loaded before
+	// the data are read: a size the graph refuses or a checkpoint that does
+	// not fit is reported at once, not after decoding an image folder.
+	c, h, w := src.Channels, src.Size, src.Size
 	if cfg.InChannels == 0 {
 		cfg.InChannels = c
 	}
-	if cfg.Classes == 0 {
-		cfg.Classes = trainSet.NumClasses()
+	if err := classesFor(&cfg, src); err != nil {
+		return err
 	}
 	settings, err := json.Marshal(f.runSettings)
 	if err != nil {
@@ -207,7 +209,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	out := cmd.OutOrStdout()
 	tcfg := train.Config{
 		Epochs: f.Epochs, BatchSize: f.m.batch, LR: f.LR, Optimizer: opt, Schedule: sched, Seed: f.Seed,
-		Mean: mean, Std: std, Input: []int{c, h, w}, EMADecay: f.EMADecay, EMASteps: f.EMASteps,
+		Mean: src.Mean, Std: src.Std, Input: []int{c, h, w}, EMADecay: f.EMADecay, EMASteps: f.EMASteps,
 		Hooks: []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)},
 	}
 	f.Tools.configure(&tcfg)
@@ -227,6 +229,16 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		if err := loadWeights(ps, f.weights, spec.Name, f.partial, out); err != nil {
 			return err
 		}
+	}
+	trainSet, testSet, err := src.sets()
+	if err != nil {
+		return err
+	}
+	if f.Limit > 0 && f.Limit < trainSet.Len() {
+		trainSet = trainSet.Subset(f.Limit)
+	}
+	if f.TestLimit > 0 && f.TestLimit < testSet.Len() {
+		testSet = testSet.Subset(f.TestLimit)
 	}
 	if f.force {
 		if err := removeRun(out, f.out); err != nil {

@@ -295,3 +295,50 @@ func TestOpenRegular(t *testing.T) {
 		t.Fatal("OpenRegular blocked on a FIFO")
 	}
 }
+
+// TestCheckOutputFolder: a new output in a folder that does not exist (or
+// under a file) is refused by CheckOutput, before any work, naming the
+// folder; it used to pass and the write failed after the work.
+func TestCheckOutputFolder(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nodir := filepath.Join(dir, "nodir", "o.safetensors")
+	mustErr(t, CheckOutput(nodir), filepath.Dir(nodir), nodir, "does not exist")
+	underFile := filepath.Join(file, "o.safetensors")
+	mustErr(t, CheckOutput(underFile), underFile, "not a directory")
+	if err := CheckOutput(filepath.Join(dir, "o.safetensors")); err != nil {
+		t.Errorf("a new file in an existing folder: %v", err)
+	}
+	if err := CheckOutput("o.safetensors"); err != nil {
+		t.Errorf("a new file in the working folder: %v", err)
+	}
+}
+
+// TestWriteRefusesReadOnly: a file nobody may write (chmod a-w) is refused
+// by Write and CheckOutput and kept; the rename replaced it, as it needs
+// no permission on the file itself.
+func TestWriteRefusesReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "weights.safetensors")
+	if err := os.WriteFile(p, []byte("kept"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(p, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(p, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{p, link} {
+		mustErr(t, Write(path, writeString("new")), path, "read-only")
+		mustErr(t, CheckOutput(path), path, "read-only")
+	}
+	if got := read(t, p); got != "kept" {
+		t.Fatalf("read-only file replaced: %q", got)
+	}
+	noTemps(t, dir)
+}

@@ -17,7 +17,9 @@ import (
 //
 // When path exists and is not a regular file (a device such as /dev/null,
 // a FIFO, a socket, a folder), Write refuses it with an error naming it and
-// touches nothing. When path is a symbolic link, the file it points to is
+// touches nothing; so it does with a file nobody may write (mode without
+// any w bit), which the rename would otherwise replace. When path is a
+// symbolic link, the file it points to is
 // replaced and the link kept; a link to nothing is refused. An existing
 // file keeps its permission bits; a new one gets 0666 less the process
 // umask (0644 under the usual umask 022). Temporary files left by an
@@ -104,6 +106,11 @@ func resolve(path string) (string, os.FileMode, error) {
 	}
 	if err := regular(path, fi); err != nil {
 		return "", 0, err
+	}
+	if fi.Mode().Perm()&0o222 == 0 {
+		// A rename needs no write permission on the file: without this
+		// check a file its owner made read-only would be replaced.
+		return "", 0, errors.Errorf("safefile: %s is read-only (mode %v); refusing to replace it", path, fi.Mode().Perm())
 	}
 	return target, fi.Mode().Perm(), nil
 }
