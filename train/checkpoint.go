@@ -13,7 +13,9 @@ import (
 
 // Checkpoint saves the Params (weights and buffers) as safetensors, each
 // file written atomically: dir/checkpoint-epochN.safetensors after every
-// `every` epochs (0: none) and dir/weights.safetensors at the end. meta is
+// `every` epochs (0: none) and dir/weights.safetensors at the end. With
+// Config.EMADecay the files hold the moving average (State.EMA), the
+// weights Fit evaluates, instead of the raw weights. meta is
 // stored in each file (set "model" so that LoadCheckpoint can check it),
 // with "epoch" added. dir is created if needed.
 func Checkpoint(dir string, every int, meta map[string]string) Hook {
@@ -26,7 +28,11 @@ func Checkpoint(dir string, every int, meta map[string]string) Hook {
 		if err := mkdir(dir); err != nil {
 			return err
 		}
-		if err := s.Params.Save(filepath.Join(dir, name), m); err != nil {
+		ps := s.Params
+		if s.EMA != nil {
+			ps = s.EMA
+		}
+		if err := ps.Save(filepath.Join(dir, name), m); err != nil {
 			return errors.Wrap(err, "train: checkpoint")
 		}
 		return nil

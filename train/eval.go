@@ -27,7 +27,7 @@ func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
 		t.evalNet = n
 	}
 	n := t.evalNet
-	if err := classes(n, "evaluated set", ds); err != nil {
+	if err := classes(n.classes, "evaluated set", ds); err != nil {
 		return 0, 0, err
 	}
 	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})

@@ -18,7 +18,7 @@ type Config struct {
 	EvalBatch int       // 0 => 1000 (clamped to the evaluated set's size)
 	LR        float64   // 0 => 1e-3
 	Optimizer Optimizer // nil => &Adam{}
-	Schedule  Schedule  // nil => constant LR; zero fields of this package's schedules take LR and Epochs
+	Schedule  Schedule  // nil => constant LR; sees LR as ScheduleContext.BaseLR, Epochs, steps per epoch and the losses
 	// Seed drives all randomness: initial weights, shuffling, dropout
 	// masks and augmentation. The same Seed repeats a run bit for bit.
 	Seed  int64
@@ -30,6 +30,16 @@ type Config struct {
 	Augment   []data.Transform
 	Hooks     []Hook
 	MaxSteps  int // 0 => no limit; stops each epoch after this many steps (smoke tests)
+
+	// EMADecay, when not 0, keeps an exponential moving average of the
+	// weights (torchvision's --model-ema-decay): after every EMASteps-th
+	// step of an epoch (indices 0, EMASteps, ...), ema ← EMADecay·ema +
+	// (1−EMADecay)·w, the first update copying w; buffers are copied.
+	// Fit evaluates the average in place of the raw weights, State.EMA
+	// holds it, and the Checkpoint hook's final file stores it. Must be in
+	// [0, 1).
+	EMADecay float64
+	EMASteps int // steps between EMA updates; 0 => 1 (train.py's --model-ema-steps is 32)
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -43,6 +53,7 @@ type State struct {
 	LR            float64 // learning rate of the last step
 	Epochs        []EpochStats
 	Params        *graph.Params
+	EMA           *graph.Params // the moving average of Params; nil without Config.EMADecay
 	// Stop, set by a hook, ends Fit after the current step (OnStep) or
 	// epoch (OnEpochEnd); OnEnd still runs.
 	Stop bool
@@ -56,9 +67,10 @@ type Trainer struct {
 	sched     Schedule
 	input     [3]int
 	haveInput bool
-	trainNet  *net
+	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
+	ema       *ema // nil without Config.EMADecay
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -70,9 +82,11 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 		return nil, errors.New("train: New: nil model")
 	case ps == nil:
 		return nil, errors.New("train: New: nil Params")
-	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0:
-		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d or MaxSteps %d",
-			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps)
+	case cfg.Epochs < 0 || cfg.BatchSize < 0 || cfg.EvalBatch < 0 || cfg.MaxSteps < 0 || cfg.EMASteps < 0:
+		return nil, errors.Errorf("train: New: negative Epochs %d, BatchSize %d, EvalBatch %d, MaxSteps %d or EMASteps %d",
+			cfg.Epochs, cfg.BatchSize, cfg.EvalBatch, cfg.MaxSteps, cfg.EMASteps)
+	case !(cfg.EMADecay >= 0 && cfg.EMADecay < 1):
+		return nil, errors.Errorf("train: New: EMADecay %v, want 0 (none) or a value in (0, 1)", cfg.EMADecay)
 	case cfg.LR < 0 || math.IsNaN(cfg.LR) || math.IsInf(cfg.LR, 0):
 		return nil, errors.Errorf("train: New: learning rate %v", cfg.LR)
 	case cfg.Input != nil && (len(cfg.Input) != 3 || cfg.Input[0] <= 0 || cfg.Input[1] <= 0 || cfg.Input[2] <= 0):
@@ -102,11 +116,8 @@ func New(model graph.Model, ps *graph.Params, cfg Config) (*Trainer, error) {
 	}
 	t := &Trainer{cfg: cfg, model: model, ps: ps, sched: cfg.Schedule,
 		dataRng: rand.New(rand.NewSource(derive(cfg.Seed, 1)))}
-	switch s := t.sched.(type) {
-	case nil:
+	if t.sched == nil {
 		t.sched = Constant(cfg.LR)
-	case filler:
-		t.sched = s.fill(cfg.LR, cfg.Epochs)
 	}
 	if cfg.Input != nil {
 		t.input, t.haveInput = [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]}, true
@@ -151,23 +162,23 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 	return nil
 }
 
-// training returns the training net, building it on first use.
-func (t *Trainer) training() (*net, error) {
-	if t.trainNet == nil {
-		rng := rand.New(rand.NewSource(derive(t.cfg.Seed, 0)))
-		n, err := buildNet(t.model, t.ps, true, t.cfg.Dtype, rng, t.cfg.BatchSize, t.input)
+// training returns the compiled training step, building it on first use.
+func (t *Trainer) training() (*Step, error) {
+	if t.step == nil {
+		s, err := CompileStep(t.model, t.ps, StepConfig{Batch: t.cfg.BatchSize, Input: t.input[:], Dtype: t.cfg.Dtype,
+			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.cfg.Seed})
 		if err != nil {
 			return nil, err
 		}
-		t.trainNet = n
+		t.step = s
 	}
-	return t.trainNet, nil
+	return t.step, nil
 }
 
 // classes checks that the model outputs at least ds's classes.
-func classes(n *net, what string, ds data.Dataset) error {
-	if k := ds.NumClasses(); k > n.classes {
-		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, n.classes)
+func classes(outputs int, what string, ds data.Dataset) error {
+	if k := ds.NumClasses(); k > outputs {
+		return errors.Errorf("train: %s has %d classes, the model outputs %d", what, k, outputs)
 	}
 	return nil
 }
@@ -188,7 +199,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := classes(n, "training set", train); err != nil {
+	if err := classes(n.Classes(), "training set", train); err != nil {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
@@ -204,10 +215,13 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if steps == 0 {
 		return nil, errors.Errorf("train: the training set has %d examples, fewer than one batch of %d", train.Len(), t.cfg.BatchSize)
 	}
-	if s, ok := t.sched.(interface{ withSteps(int) Schedule }); ok {
-		t.sched = s.withSteps(steps)
+	if t.cfg.EMADecay > 0 && t.ema == nil {
+		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
 	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	if t.ema != nil {
+		st.EMA = t.ema.store
+	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
@@ -218,7 +232,7 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 			return st.Epochs, err
 		}
 		if test != nil {
-			if es.TestLoss, es.TestAcc, err = t.Evaluate(test); err != nil {
+			if es.TestLoss, es.TestAcc, err = t.evaluateAverage(test); err != nil {
 				return st.Epochs, err
 			}
 		}
@@ -237,23 +251,31 @@ type epochRun struct {
 }
 
 // epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
 	ld.Epoch()
 	var sum float64
 	correct, seen := 0, 0
+	losses := monitored(st.Epochs)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
 		if !ok {
 			break
 		}
-		lr := t.sched.LR(st.Epoch-1, st.Step)
-		loss, hits, err := n.run(b, t.cfg.Optimizer, lr)
+		n.Context = ScheduleContext{Epoch: st.Epoch - 1, Step: st.Step, StepsPerEpoch: st.StepsPerEpoch,
+			Epochs: t.cfg.Epochs, BaseLR: t.cfg.LR, Losses: losses}
+		r, err := n.Run(b)
 		if err != nil {
 			return es, errors.Wrapf(err, "train: epoch %d step %d", st.Epoch, st.Step+1)
 		}
-		if math.IsNaN(loss) || math.IsInf(loss, 0) {
-			return es, errors.Errorf("train: loss is %v at epoch %d step %d", loss, st.Epoch, st.Step+1)
+		if !r.Updated {
+			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
+		}
+		loss, hits, lr := r.Loss, r.Correct, r.LR
+		if t.ema != nil && t.ema.due(st.Step) {
+			if err := t.ema.update(t.ps); err != nil {
+				return es, err
+			}
 		}
 		st.Step++
 		st.GlobalStep++
@@ -268,6 +290,44 @@ func (t *Trainer) epoch(n *net, ld *data.Loader, st *State) (epochRun, error) {
 	es.TrainLoss = sum / float64(max(st.Step, 1))
 	es.TrainAcc = float64(correct) / float64(max(seen, 1))
 	return es, nil
+}
+
+// evaluateAverage evaluates the moving average of the weights when there
+// is one, else the weights.
+func (t *Trainer) evaluateAverage(ds data.Dataset) (loss, acc float64, err error) {
+	if t.ema == nil {
+		return t.Evaluate(ds)
+	}
+	if err := t.ema.swap(t.ps); err != nil {
+		return 0, 0, err
+	}
+	loss, acc, err = t.Evaluate(ds)
+	if serr := t.ema.swap(t.ps); err == nil {
+		err = serr
+	}
+	return loss, acc, err
+}
+
+// EMA returns the moving average of the weights, nil without
+// Config.EMADecay or before Fit.
+func (t *Trainer) EMA() *graph.Params {
+	if t.ema == nil {
+		return nil
+	}
+	return t.ema.store
+}
+
+// monitored returns the loss a schedule monitors for each epoch: the test
+// loss, or the training loss without a test set.
+func monitored(stats []EpochStats) []float64 {
+	ls := make([]float64, len(stats))
+	for i, e := range stats {
+		ls[i] = e.TestLoss
+		if math.IsNaN(e.TestLoss) {
+			ls[i] = e.TrainLoss
+		}
+	}
+	return ls
 }
 
 // fire calls one event of every hook, in order.

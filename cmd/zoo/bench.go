@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
 	"github.com/convzoo/convzoo/train"
 	"github.com/convzoo/convzoo/zoo"
@@ -42,6 +43,7 @@ func benchCmd() *cobra.Command {
 		m           modelFlags
 		steps, ib   int
 		asJSON, inf bool
+		trainOnly   bool
 		profile     string
 	)
 	cmd := &cobra.Command{
@@ -59,6 +61,9 @@ second from the median step and the process's peak resident memory.`,
 			}
 			if steps < 1 {
 				return errors.Errorf("--steps must be at least 1, got %d", steps)
+			}
+			if inf && trainOnly {
+				return errors.New("--inference-only and --train-only exclude each other")
 			}
 			if ib == 0 {
 				ib = m.batch
@@ -83,10 +88,12 @@ second from the median step and the process's peak resident memory.`,
 				}
 				r.TrainImgPerS = float64(m.batch) / (r.TrainStepMedian / 1000)
 			}
-			if r.InferMedian, err = benchInfer(spec, cfg, ps, m.size, ib, steps); err != nil {
-				return err
+			if !trainOnly {
+				if r.InferMedian, err = benchInfer(spec, cfg, ps, m.size, ib, steps); err != nil {
+					return err
+				}
+				r.InferImgPerS = float64(ib) / (r.InferMedian / 1000)
 			}
-			r.InferImgPerS = float64(ib) / (r.InferMedian / 1000)
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				r.PeakRSSBytes = ru.Maxrss * 1024
@@ -105,52 +112,27 @@ second from the median step and the process's peak resident memory.`,
 	cmd.Flags().IntVar(&ib, "infer-batch", 0, "inference batch size (0: --batch)")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.Flags().BoolVar(&inf, "inference-only", false, "skip the training measurement")
+	cmd.Flags().BoolVar(&trainOnly, "train-only", false, "skip the inference measurement")
 	cmd.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile (go tool pprof) to this file")
 	return cmd
 }
 
+// benchTrain times train.Step (forward, loss with auxiliary heads,
+// backward, Adam update) on one random batch.
 func benchTrain(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, m modelFlags, steps int) (float64, error) {
-	b, x, y, err := build(spec, cfg, ps, true, m.batch, m.size)
+	c, h, w := inputDims(spec, cfg, m.size)
+	step, err := train.CompileStep(spec.New(cfg), ps, train.StepConfig{Batch: m.batch, Input: []int{c, h, w}, Seed: 1})
 	if err != nil {
 		return 0, err
 	}
-	labels := b.Input("labels", m.batch)
-	loss := b.CrossEntropy(y, labels)
-	for _, a := range b.Aux() {
-		aux := b.CrossEntropy(a.Logits, labels)
-		if loss, err = G.Add(loss, G.Must(G.Mul(aux, G.NewConstant(float32(a.Weight))))); err != nil {
-			return 0, err
-		}
-	}
-	if err := b.Err(); err != nil {
-		return 0, err
-	}
-	grads, err := G.Grad(loss, b.Learnables()...)
-	if err != nil {
-		return 0, errors.Wrap(err, "gradients")
-	}
+	defer step.Close()
 	rng := rand.New(rand.NewSource(1))
-	if err := G.Let(x, randomTensor(rng, x.Shape(), 0)); err != nil {
-		return 0, err
+	b := &data.Batch{X: randomTensor(rng, tensor.Shape{m.batch, c, h, w}, 0).Data().([]float32), Labels: make([]int, m.batch), N: m.batch}
+	for i := range b.Labels {
+		b.Labels[i] = rng.Intn(step.Classes())
 	}
-	classes := y.Shape()[1]
-	if err := G.Let(labels, randomTensor(rng, labels.Shape(), classes)); err != nil {
-		return 0, err
-	}
-	vm := G.NewTapeMachine(b.Graph())
-	defer vm.Close()
-	opt := &train.Adam{}
-	params := b.LearnableParams()
-	gs := make([]*tensor.Dense, len(grads))
 	return timeSteps(steps, func() error {
-		if err := vm.RunAll(); err != nil {
-			return err
-		}
-		for i, g := range grads {
-			gs[i] = g.Value().(*tensor.Dense)
-		}
-		err := opt.Step(params, gs, 1e-3)
-		vm.Reset()
+		_, err := step.Run(b)
 		return err
 	})
 }

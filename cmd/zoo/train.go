@@ -17,6 +17,9 @@ type trainFlags struct {
 	schedule                             string
 	epochs, limit                        int
 	lr, momentum, weightDecay            float64
+	emaDecay                             float64
+	emaSteps                             int
+	sched                                scheduleFlags
 	seed                                 int64
 	m                                    modelFlags
 }
@@ -40,7 +43,10 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.IntVar(&f.epochs, "epochs", 1, "number of epochs")
 	fl.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
 	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
-	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step) (default: the model's recipe, cosine for lenet, else constant)")
+	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
+	f.sched.register(fl)
+	fl.Float64Var(&f.emaDecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
+	fl.IntVar(&f.emaSteps, "ema-steps", 1, "steps between moving-average updates")
 	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
 	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
@@ -70,6 +76,9 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.limit < 0 {
 		return errors.Errorf("--limit must not be negative, got %d", f.limit)
 	}
+	if !(f.emaDecay >= 0 && f.emaDecay < 1) || f.emaSteps < 1 {
+		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.emaDecay, f.emaSteps)
+	}
 	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
 	if err != nil {
 		return err
@@ -77,7 +86,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.schedule == "" {
 		f.schedule = spec.Schedule
 	}
-	sched, err := schedule(f.schedule)
+	sched, err := f.sched.schedule(f.schedule)
 	if err != nil {
 		return err
 	}
@@ -110,7 +119,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
-		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w},
+		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w}, EMADecay: f.emaDecay, EMASteps: f.emaSteps,
 	})
 	if err != nil {
 		return err
@@ -142,16 +151,6 @@ func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
 		return &train.SGD{Momentum: momentum, WeightDecay: wd}, nil
 	}
 	return nil, errors.Errorf("unknown optimizer %q (known: adam, adamw, sgd)", name)
-}
-
-func schedule(name string) (train.Schedule, error) {
-	switch strings.ToLower(name) {
-	case "", "constant":
-		return nil, nil
-	case "cosine":
-		return train.Cosine{PerStep: true}, nil
-	}
-	return nil, errors.Errorf("unknown schedule %q (known: constant, cosine)", name)
 }
 
 // writable makes sure dir exists and accepts files, before any work.
