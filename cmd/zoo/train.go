@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,6 +23,7 @@ type trainFlags struct {
 	sched                                scheduleFlags
 	seed                                 int64
 	m                                    modelFlags
+	distributed                          bool
 }
 
 func trainCmd() *cobra.Command {
@@ -53,13 +55,19 @@ Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
 	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL)")
 	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
 	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
+	fl.BoolVar(&f.distributed, "distributed", false, "data-parallel over the ranks of an MPI job (mpirun -np N zoo train ... --distributed; needs a binary built with -tags mpi); --batch is per rank, rank 0 writes the files")
 	f.m.register(cmd, 64)
 	batch := cmd.Flags().Lookup("batch")
 	batch.Usage, batch.DefValue = "batch size (default: the model's recipe, 32 for lenet, else 64)", "0"
 	return cmd
 }
 
-func (f *trainFlags) run(cmd *cobra.Command, name string) error {
+func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
+	j, err := joinJob(f.distributed)
+	if err != nil {
+		return err
+	}
+	defer func() { err = j.end(err) }()
 	spec, cfg, err := f.m.resolve(name)
 	if err != nil {
 		return err
@@ -93,8 +101,10 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	if f.out == "" {
 		f.out = filepath.Join("runs", spec.Name)
 	}
-	if err := writable(f.out); err != nil {
-		return err
+	if j.leader() {
+		if err := writable(f.out); err != nil {
+			return err
+		}
 	}
 	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir)
 	if err != nil {
@@ -116,21 +126,31 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) error {
 	ps := graph.NewParams()
 	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.dataset}
 	out := cmd.OutOrStdout()
-	hooks := []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
+	var hooks []train.Hook
+	if j.leader() {
+		hooks = []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
+	} else {
+		out = io.Discard // the other ranks log nothing but errors
+	}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
 		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
 		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w}, EMADecay: f.emaDecay, EMASteps: f.emaSteps,
+		Dist: j.comm,
 	})
 	if err != nil {
 		return err
 	}
-	if f.resume != "" {
+	if f.resume != "" && j.leader() { // Fit broadcasts rank 0's weights
 		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %d, %s lr %g (%s), seed %d\n",
-		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.m.batch, f.optimizer, f.lr, f.schedule, f.seed)
+	batchInfo := fmt.Sprint(f.m.batch)
+	if j.ranks() > 1 {
+		batchInfo = fmt.Sprintf("%d per rank × %d ranks = global batch %d", f.m.batch, j.ranks(), f.m.batch*j.ranks())
+	}
+	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %s, %s lr %g (%s), seed %d\n",
+		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, batchInfo, f.optimizer, f.lr, f.schedule, f.seed)
 	stats, err := tr.Fit(trainSet, testSet)
 	if err != nil {
 		return err
