@@ -49,8 +49,8 @@ func (s Shard) check() error {
 	return nil
 }
 
-// length is the number of examples of rank s.Rank out of n.
-func (s Shard) length(n int) int {
+// Len is the number of examples of rank s.Rank out of a data set of n.
+func (s Shard) Len(n int) int {
 	switch {
 	case !s.sharded():
 		return n
@@ -76,7 +76,7 @@ func (l *Loader) initShard() error {
 	for i := range l.perm {
 		l.perm[i] = i
 	}
-	l.n = s.length(l.n)
+	l.n = s.Len(l.n)
 	return nil
 }
 

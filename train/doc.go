@@ -6,9 +6,23 @@
 // dropout off, running statistics). Both bind their nodes to the store's
 // tensors, so an optimizer step made through the training graph is seen by
 // the evaluation graph with no copy. Each graph gets one TapeMachine,
-// created once; a step is: copy the batch into tensors the Trainer owns,
-// Let them, RunAll, update the parameters from the gradient nodes' values,
-// Reset.
+// created once. The training graph is a Step (CompileStep), the one
+// compiled training step that the Trainer, `zoo bench` and the zoo smoke
+// tests use: copy the batch into tensors the Step owns, Let them, RunAll,
+// pass the gradients to StepConfig.ReduceGrads, update the parameters at
+// the Schedule's rate, Reset.
+//
+// A Schedule is a pure function of a ScheduleContext (epoch, step, steps
+// per epoch, base rate, the monitored loss of every epoch): Constant,
+// StepLR, MultiStepLR, Cosine, Plateau (ReduceLROnPlateau) and Warmup
+// (torchvision's LinearLR + SequentialLR) follow torch.optim.lr_scheduler.
+//
+// SaveState and ResumeFrom continue a run exactly: the state file holds
+// the Params, the optimizer's state (StatefulOptimizer), the moving average
+// (Config.EMADecay) and the position with the history; shuffling,
+// augmentation and dropout are reseeded from Seed and the position, so no
+// random state needs saving. Hooks keep their own state (EarlyStopping
+// starts counting afresh after a resume).
 //
 // The optimizers (SGD with momentum and Nesterov, Adam, AdamW) are this
 // package's own and follow torch.optim exactly. An Optimizer walks the

@@ -32,12 +32,19 @@ type net struct {
 
 // buildNet builds model over ps at the given batch size and input dims.
 func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int) (n *net, err error) {
+	b := graph.NewBuilder(ps, graph.Config{Training: training, Dtype: dt, Rand: rng})
 	defer func() {
-		if r := recover(); r != nil {
-			n, err = nil, errors.Errorf("train: building the %s graph: panic: %v", mode(training), r)
+		r := recover()
+		switch {
+		case r == nil:
+		case b.Err() != nil:
+			// A layer failed and returned nil, and the model read that node
+			// (a nil pointer dereference): the layer's error is the cause.
+			n, err = nil, errors.Wrapf(b.Err(), "train: building the %s graph", mode(training))
+		default:
+			n, err = nil, errors.Errorf("train: building the %s graph: the model panicked: %v", mode(training), r)
 		}
 	}()
-	b := graph.NewBuilder(ps, graph.Config{Training: training, Dtype: dt, Rand: rng})
 	n = &net{b: b, batch: batch}
 	n.x = b.Input("x", batch, dims[0], dims[1], dims[2])
 	n.y = b.Input("labels", batch)

@@ -31,6 +31,14 @@ type Config struct {
 	Augment   []data.Transform
 	Hooks     []Hook
 	MaxSteps  int // 0 => no limit; stops each epoch after this many steps (smoke tests)
+	// Workers is the number of goroutines that prepare training batches
+	// (read, augment, normalise) while the step runs. Their batches are
+	// bit for bit those of the step's own goroutine. They call the training
+	// set's Item concurrently, which data.Set allows; a Dataset of another
+	// type gets workers only when Workers > 0 says that its Item is safe
+	// for concurrent use. 0 => 1 for a *data.Set, else none; negative =>
+	// none.
+	Workers int
 
 	// EMADecay, when not 0, keeps an exponential moving average of the
 	// weights (torchvision's --model-ema-decay): after every EMASteps-th
@@ -76,7 +84,9 @@ type Trainer struct {
 	step      *Step
 	evalNet   *net
 	dataRng   *rand.Rand
-	ema       *ema // nil without Config.EMADecay
+	ema       *ema      // nil without Config.EMADecay
+	at        position  // where Fit is, for SaveState
+	resume    *position // where the next Fit starts, set by ResumeFrom
 }
 
 // New returns a Trainer of model over ps with cfg's defaults filled in. If
@@ -214,7 +224,8 @@ func (t *Trainer) Fit(train, test data.Dataset) (_ []EpochStats, err error) {
 		return nil, err
 	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
-		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Shard: t.shard(data.PadShards)})
+		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Workers: t.workers(train),
+		Shard: t.shard(data.PadShards)})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: training loader")
 	}
@@ -229,15 +240,28 @@ func (t *Trainer) Fit(train, test data.Dataset) (_ []EpochStats, err error) {
 	if t.cfg.EMADecay > 0 && t.ema == nil {
 		t.ema = newEMA(t.ps, t.cfg.EMADecay, t.cfg.EMASteps)
 	}
-	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps}
+	t.at = position{}
+	if t.resume != nil {
+		if t.resume.StepsPerEpoch != steps {
+			return nil, errors.Errorf("train: resuming a run of %d steps per epoch with %d", t.resume.StepsPerEpoch, steps)
+		}
+		t.at, t.resume = *t.resume, nil
+	}
+	t.at.StepsPerEpoch = steps
+	st := &State{NumEpochs: t.cfg.Epochs, StepsPerEpoch: steps, Params: t.ps, GlobalStep: t.at.GlobalStep,
+		Epochs: append([]EpochStats(nil), t.at.History...)}
 	if t.ema != nil {
 		st.EMA = t.ema.store
 	}
 	if err := t.fire(st, Hook.OnStart); err != nil {
 		return nil, err
 	}
-	for e := 1; e <= t.cfg.Epochs && !st.Stop; e++ {
-		st.Epoch, st.Step = e, 0
+	for e := 1; e <= len(st.Epochs); e++ {
+		t.shuffle(ld, e) // each epoch's order starts from the last one's
+	}
+	for e := len(st.Epochs) + 1; e <= t.cfg.Epochs && !st.Stop; e++ {
+		st.Epoch = e
+		start := time.Now()
 		es, err := t.epoch(n, ld, st)
 		if err != nil {
 			return st.Epochs, err
@@ -247,8 +271,9 @@ func (t *Trainer) Fit(train, test data.Dataset) (_ []EpochStats, err error) {
 				return st.Epochs, err
 			}
 		}
-		es.Seconds = time.Since(es.start).Seconds()
-		st.Epochs = append(st.Epochs, es.EpochStats)
+		es.Seconds = t.at.Seconds + time.Since(start).Seconds()
+		st.Epochs = append(st.Epochs, es)
+		t.at = position{History: append([]EpochStats(nil), st.Epochs...), GlobalStep: st.GlobalStep, StepsPerEpoch: steps}
 		if err := t.fire(st, Hook.OnEpochEnd); err != nil {
 			return st.Epochs, err
 		}
@@ -256,17 +281,19 @@ func (t *Trainer) Fit(train, test data.Dataset) (_ []EpochStats, err error) {
 	return st.Epochs, t.fire(st, Hook.OnEnd)
 }
 
-type epochRun struct {
-	EpochStats
-	start time.Time
-}
-
-// epoch runs the steps of one epoch.
-func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
-	es := epochRun{EpochStats: EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}, start: time.Now()}
-	ld.Epoch()
-	var sum float64
-	correct, seen := 0, 0
+// epoch runs the steps of epoch st.Epoch from t.at (its first step, or
+// the step a resumed run stopped at). The order of the examples and their
+// augmentation depend only on Seed and the epochs so far (a resumed run
+// replays the shuffles of the epochs before); the batches a resumed run
+// has done are drawn again and skipped.
+func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error) {
+	es := EpochStats{Epoch: st.Epoch, TestLoss: math.NaN(), TestAcc: math.NaN()}
+	t.shuffle(ld, st.Epoch)
+	for range t.at.Step {
+		ld.Next()
+	}
+	st.Step = t.at.Step
+	start := time.Now()
 	losses := monitored(st.Epochs)
 	for st.Step < st.StepsPerEpoch && !st.Stop {
 		b, ok := ld.Next()
@@ -282,7 +309,6 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 		if !r.Updated {
 			return es, errors.Errorf("train: loss is %v at epoch %d step %d", r.Loss, st.Epoch, st.Step+1)
 		}
-		loss, hits, lr := r.Loss, r.Correct, r.LR
 		if t.ema != nil && t.ema.due(st.Step) {
 			if err := t.ema.update(t.ps); err != nil {
 				return es, err
@@ -290,21 +316,44 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (epochRun, error) {
 		}
 		st.Step++
 		st.GlobalStep++
-		st.Loss, st.LR = loss, lr
-		sum += loss
-		correct += hits
-		seen += b.N
+		st.Loss, st.LR = r.Loss, r.LR
+		a := &t.at
+		a.Step, a.GlobalStep = st.Step, st.GlobalStep
+		a.Sum += r.Loss
+		a.Correct += r.Correct
+		a.Seen += b.N
+		a.Seconds += time.Since(start).Seconds()
+		start = time.Now()
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
-	steps, hits, rows := float64(st.Step), float64(correct), float64(seen)
+	sum, steps, hits, rows := t.at.Sum, float64(st.Step), float64(t.at.Correct), float64(t.at.Seen)
 	if err := t.sumOverRanks(&sum, &steps, &hits, &rows); err != nil {
 		return es, err
 	}
 	es.TrainLoss = sum / max(steps, 1)
 	es.TrainAcc = hits / max(rows, 1)
 	return es, nil
+}
+
+// workers is the number of prefetch goroutines for ds (Config.Workers).
+func (t *Trainer) workers(ds data.Dataset) int {
+	switch _, set := ds.(*data.Set); {
+	case t.cfg.Workers > 0:
+		return t.cfg.Workers
+	case t.cfg.Workers == 0 && set:
+		return 1
+	}
+	return 0
+}
+
+// shuffle starts epoch e of ld with the data stream reseeded from Seed and
+// e: the Loader shuffles its previous order and draws the epoch's
+// augmentation seeds from that stream.
+func (t *Trainer) shuffle(ld *data.Loader, e int) {
+	t.dataRng.Seed(derive(derive(t.cfg.Seed, 1), uint64(e)))
+	ld.Epoch()
 }
 
 // evaluateAverage evaluates the moving average of the weights when there
@@ -352,5 +401,17 @@ func (t *Trainer) fire(st *State, event func(Hook, *State) error) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// AddHooks appends hooks to Config.Hooks, for hooks that need the Trainer
+// itself (StateCheckpoint). Hooks run in order.
+func (t *Trainer) AddHooks(hooks ...Hook) error {
+	for i, h := range hooks {
+		if h == nil {
+			return errors.Errorf("train: AddHooks: hook %d is nil", i)
+		}
+	}
+	t.cfg.Hooks = append(t.cfg.Hooks, hooks...)
 	return nil
 }

@@ -1,30 +1,67 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 
 	"github.com/convzoo/convzoo/graph"
 	"github.com/convzoo/convzoo/train"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
-type trainFlags struct {
-	dataset, dir, optimizer, out, resume string
-	schedule                             string
-	epochs, limit                        int
-	lr, momentum, weightDecay            float64
-	emaDecay                             float64
-	emaSteps                             int
-	sched                                scheduleFlags
-	seed                                 int64
-	m                                    modelFlags
-	distributed                          bool
+// runSettings are the settings of a training run: what --resume restores
+// (stored as JSON in the checkpoint's "zoo.settings" metadata).
+type runSettings struct {
+	Model       string        `json:"model"`
+	Dataset     string        `json:"dataset"`
+	Data        string        `json:"data"`
+	Epochs      int           `json:"epochs"`
+	Batch       int           `json:"batch"`
+	LR          float64       `json:"lr"`
+	Optimizer   string        `json:"optimizer"`
+	Schedule    string        `json:"schedule"`
+	Sched       scheduleFlags `json:"schedule_settings"`
+	Momentum    float64       `json:"momentum"`
+	WeightDecay float64       `json:"weight_decay"`
+	EMADecay    float64       `json:"ema_decay"`
+	EMASteps    int           `json:"ema_steps"`
+	Seed        int64         `json:"seed"`
+	Limit       int           `json:"limit"`
+	TestLimit   int           `json:"test_limit"`
+	Classes     int           `json:"classes"`
+	Channels    int           `json:"channels"`
+	Size        int           `json:"size"`
+	Aux         bool          `json:"aux"`
+	Ranks       int           `json:"ranks,omitempty"` // data-parallel ranks (--distributed); 0: one process
 }
+
+type trainFlags struct {
+	runSettings
+	out, resume, init string
+	checkpointEvery   int
+	m                 modelFlags
+	distributed       bool
+}
+
+// The files of a run folder.
+const (
+	checkpointFile = "checkpoint.safetensors"
+	settingsKey    = "zoo.settings"
+)
+
+// resumable are the flags --resume accepts: they do not change the run.
+var resumable = map[string]bool{"resume": true, "epochs": true, "data": true, "checkpoint-every": true, "distributed": true}
+
+var errInterrupted = errors.New("interrupted")
 
 func trainCmd() *cobra.Command {
 	var f trainFlags
@@ -34,27 +71,43 @@ func trainCmd() *cobra.Command {
 		Long: `Train a model with the shared trainer: a training graph and an evaluation graph
 over one parameter store, symbolic gradients, Gorgonia's TapeMachine.
 
-Writes OUT/history.csv (one row per epoch) and OUT/weights.safetensors.`,
-		Example: "  zoo train lenet\n  zoo train lenet --epochs 5 --out runs/lenet5\n  zoo train resnet20 --dataset cifar10 --data ~/cifar-10-batches-bin --optimizer sgd --lr 0.1",
-		Args:    cobra.ExactArgs(1),
-		RunE:    func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0]) },
+Writes OUT/history.csv (one row per epoch), OUT/weights.safetensors at the end
+(the moving average with --ema-decay), and OUT/checkpoint.safetensors, the
+latest training state (weights, buffers, optimizer state, moving average,
+position, history, settings), atomically at every epoch end and every
+--checkpoint-every steps. SIGINT or SIGTERM finishes the current step, saves
+the state and stops; a second one kills at once.
+
+--resume OUT continues a run, interrupted or killed at any moment, with its
+saved settings, to the same weights (bit for bit) and history.csv (the
+seconds column excepted) as the uninterrupted run. Flags that would change the
+run are refused; --epochs larger than the saved one extends the run (a schedule
+that depends on the number of epochs, such as cosine, then follows the new
+length from there on).`,
+		Example: "  zoo train lenet\n  zoo train lenet --epochs 5 --out runs/lenet5\n  zoo train lenet --resume runs/lenet5\n" +
+			"  zoo train resnet20 --dataset cifar10 --data ~/cifar-10-batches-bin --optimizer sgd --lr 0.1 --schedule multistep --milestones 82,123 --epochs 164",
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return f.run(cmd, args[0]) },
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&f.dataset, "dataset", "mnist", "dataset: "+datasetNames)
-	fl.StringVar(&f.dir, "data", "", "dataset folder (mnist: embedded copy when empty)")
-	fl.IntVar(&f.epochs, "epochs", 1, "number of epochs")
-	fl.Float64Var(&f.lr, "lr", 1e-3, "learning rate")
-	fl.StringVar(&f.optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
-	fl.StringVar(&f.schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
-	f.sched.register(fl)
-	fl.Float64Var(&f.emaDecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
-	fl.IntVar(&f.emaSteps, "ema-steps", 1, "steps between moving-average updates")
-	fl.Float64Var(&f.momentum, "momentum", 0.9, "SGD momentum")
-	fl.Float64Var(&f.weightDecay, "weight-decay", 0, "weight decay")
-	fl.Int64Var(&f.seed, "seed", 1, "random seed (initialisation, shuffling, dropout)")
+	fl.StringVar(&f.Dataset, "dataset", "mnist", "dataset: "+datasetNames)
+	fl.StringVar(&f.Data, "data", "", "dataset folder (mnist: embedded copy when empty)")
+	fl.IntVar(&f.Epochs, "epochs", 1, "number of epochs")
+	fl.Float64Var(&f.LR, "lr", 1e-3, "learning rate")
+	fl.StringVar(&f.Optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
+	fl.StringVar(&f.Schedule, "schedule", "", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss) (default: the model's recipe, cosine for lenet, else constant)")
+	f.Sched.register(fl)
+	fl.Float64Var(&f.EMADecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
+	fl.IntVar(&f.EMASteps, "ema-steps", 1, "steps between moving-average updates")
+	fl.Float64Var(&f.Momentum, "momentum", 0.9, "SGD momentum")
+	fl.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
+	fl.Int64Var(&f.Seed, "seed", 1, "random seed (initialisation, shuffling, augmentation, dropout)")
 	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL)")
-	fl.IntVar(&f.limit, "limit", 0, "train on the first N examples only (0: all)")
-	fl.StringVar(&f.resume, "resume", "", "start from these weights (a .safetensors checkpoint of the same model)")
+	fl.IntVar(&f.Limit, "limit", 0, "train on the first N examples only (0: all)")
+	fl.IntVar(&f.TestLimit, "test-limit", 0, "evaluate on the first N test examples only (0: all)")
+	fl.StringVar(&f.resume, "resume", "", "continue the run saved in this output folder (its checkpoint.safetensors) with its settings")
+	fl.StringVar(&f.init, "init", "", "start from these weights (a .safetensors file of the same model)")
+	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
 	fl.BoolVar(&f.distributed, "distributed", false, "data-parallel over the ranks of an MPI job (mpirun -np N zoo train ... --distributed; needs a binary built with -tags mpi); --batch is per rank, rank 0 writes the files")
 	f.m.register(cmd, 64)
 	batch := cmd.Flags().Lookup("batch")
@@ -68,33 +121,44 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return err
 	}
 	defer func() { err = j.end(err) }()
+	if f.resume != "" {
+		if err := f.restore(cmd, name); err != nil {
+			return err
+		}
+		if max(f.Ranks, 1) != j.ranks() {
+			return errors.Errorf("--resume: the run ran on %d rank(s), this job has %d", max(f.Ranks, 1), j.ranks())
+		}
+	} else if j.ranks() > 1 {
+		f.Ranks = j.ranks()
+	}
 	spec, cfg, err := f.m.resolve(name)
 	if err != nil {
 		return err
 	}
-	if !cmd.Flags().Changed("batch") && spec.Batch > 0 {
+	if !cmd.Flags().Changed("batch") && spec.Batch > 0 && f.resume == "" {
 		f.m.batch = spec.Batch // the model's default recipe
 	}
-	if f.epochs < 1 {
-		return errors.Errorf("--epochs must be at least 1, got %d", f.epochs)
+	f.Model, f.Batch, f.Classes, f.Channels, f.Size, f.Aux = spec.Name, f.m.batch, f.m.classes, f.m.channels, f.m.size, f.m.aux
+	switch {
+	case f.Epochs < 1:
+		return errors.Errorf("--epochs must be at least 1, got %d", f.Epochs)
+	case f.LR <= 0:
+		return errors.Errorf("--lr must be positive, got %g", f.LR)
+	case f.Limit < 0 || f.TestLimit < 0:
+		return errors.Errorf("--limit and --test-limit must not be negative, got %d and %d", f.Limit, f.TestLimit)
+	case f.checkpointEvery < 0:
+		return errors.Errorf("--checkpoint-every must not be negative, got %d", f.checkpointEvery)
+	case !(f.EMADecay >= 0 && f.EMADecay < 1) || f.EMASteps < 1:
+		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.EMADecay, f.EMASteps)
 	}
-	if f.lr <= 0 {
-		return errors.Errorf("--lr must be positive, got %g", f.lr)
-	}
-	if f.limit < 0 {
-		return errors.Errorf("--limit must not be negative, got %d", f.limit)
-	}
-	if !(f.emaDecay >= 0 && f.emaDecay < 1) || f.emaSteps < 1 {
-		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.emaDecay, f.emaSteps)
-	}
-	opt, err := optimizer(f.optimizer, f.momentum, f.weightDecay)
+	opt, err := optimizer(f.Optimizer, f.Momentum, f.WeightDecay)
 	if err != nil {
 		return err
 	}
-	if f.schedule == "" {
-		f.schedule = spec.Schedule
+	if f.Schedule == "" {
+		f.Schedule = spec.Schedule
 	}
-	sched, err := f.sched.schedule(f.schedule)
+	sched, err := f.Sched.schedule(f.Schedule)
 	if err != nil {
 		return err
 	}
@@ -106,12 +170,15 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 			return err
 		}
 	}
-	trainSet, testSet, mean, std, err := loadDataset(f.dataset, f.dir)
+	trainSet, testSet, mean, std, err := loadDataset(f.Dataset, f.Data)
 	if err != nil {
 		return err
 	}
-	if f.limit > 0 && f.limit < trainSet.Len() {
-		trainSet = trainSet.Subset(f.limit)
+	if f.Limit > 0 && f.Limit < trainSet.Len() {
+		trainSet = trainSet.Subset(f.Limit)
+	}
+	if f.TestLimit > 0 && f.TestLimit < testSet.Len() {
+		testSet = testSet.Subset(f.TestLimit)
 	}
 	c, h, w := trainSet.Dims()
 	if cfg.InChannels == 0 {
@@ -123,8 +190,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	if f.m.size != 0 && (f.m.size != h || f.m.size != w) {
 		return errors.Errorf("--size %d does not match the dataset's %dx%d images", f.m.size, h, w)
 	}
+	settings, err := json.Marshal(f.runSettings)
+	if err != nil {
+		return err
+	}
 	ps := graph.NewParams()
-	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.dataset}
+	meta := map[string]string{"model": spec.Name, "classes": fmt.Sprint(cfg.Classes), "dataset": f.Dataset}
 	out := cmd.OutOrStdout()
 	var hooks []train.Hook
 	if j.leader() {
@@ -133,25 +204,47 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		out = io.Discard // the other ranks log nothing but errors
 	}
 	tr, err := train.New(spec.New(cfg), ps, train.Config{
-		Epochs: f.epochs, BatchSize: f.m.batch, LR: f.lr, Optimizer: opt, Schedule: sched, Seed: f.seed,
-		Mean: mean, Std: std, Hooks: hooks, Input: []int{c, h, w}, EMADecay: f.emaDecay, EMASteps: f.emaSteps,
-		Dist: j.comm,
+		Epochs: f.Epochs, BatchSize: f.m.batch, LR: f.LR, Optimizer: opt, Schedule: sched, Seed: f.Seed,
+		Mean: mean, Std: std, Input: []int{c, h, w}, EMADecay: f.EMADecay, EMASteps: f.EMASteps,
+		Hooks: hooks, Dist: j.comm,
 	})
 	if err != nil {
 		return err
 	}
-	if f.resume != "" && j.leader() { // Fit broadcasts rank 0's weights
-		if err := train.LoadCheckpoint(ps, f.resume, spec.Name); err != nil {
+	ckpt := filepath.Join(f.out, checkpointFile)
+	stateMeta := map[string]string{"model": spec.Name, settingsKey: string(settings)}
+	switch {
+	case f.resume != "":
+		if _, err := tr.ResumeFrom(ckpt); err != nil {
 			return err
 		}
+		fmt.Fprintf(out, "resuming from %s\n", ckpt)
+	case f.init != "" && j.leader(): // Fit broadcasts rank 0's weights
+		if err := train.LoadCheckpoint(ps, f.init, spec.Name); err != nil {
+			return err
+		}
+	}
+	stop := interruptOnSignal()
+	defer stop.release()
+	save := func() error { return tr.SaveState(ckpt, stateMeta) }
+	if j.leader() {
+		err = tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta), stop.hook(save))
+	} else {
+		err = tr.AddHooks(stop.hook(func() error { return nil }))
+	}
+	if err != nil {
+		return err
 	}
 	batchInfo := fmt.Sprint(f.m.batch)
 	if j.ranks() > 1 {
 		batchInfo = fmt.Sprintf("%d per rank × %d ranks = global batch %d", f.m.batch, j.ranks(), f.m.batch*j.ranks())
 	}
 	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %s, %s lr %g (%s), seed %d\n",
-		spec.Name, f.dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, batchInfo, f.optimizer, f.lr, f.schedule, f.seed)
+		spec.Name, f.Dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, batchInfo, f.Optimizer, f.LR, f.Schedule, f.Seed)
 	stats, err := tr.Fit(trainSet, testSet)
+	if errors.Is(err, errInterrupted) {
+		return errors.Errorf("interrupted; the state is in %s; continue with: zoo train %s --resume %s", ckpt, spec.Name, f.out)
+	}
 	if err != nil {
 		return err
 	}
@@ -159,6 +252,93 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	fmt.Fprintf(out, "test accuracy %.2f%% after %d epoch(s)\nwrote %s and %s\n", 100*last.TestAcc, len(stats),
 		filepath.Join(f.out, "history.csv"), filepath.Join(f.out, "weights.safetensors"))
 	return nil
+}
+
+// restore reads the settings of the run in --resume's folder into f,
+// refusing flags that would change the run.
+func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
+	var refused []string
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if !resumable[fl.Name] {
+			refused = append(refused, "--"+fl.Name)
+		}
+	})
+	if len(refused) > 0 {
+		return errors.Errorf("--resume continues a run with its saved settings; %s would change it (only --epochs, --data and --checkpoint-every may be given)",
+			strings.Join(refused, ", "))
+	}
+	if fi, err := os.Stat(f.resume); err == nil && !fi.IsDir() {
+		return errors.Errorf("--resume %s: want the output folder of a run (zoo train --out); to start from weights, use --init FILE", f.resume)
+	}
+	path := filepath.Join(f.resume, checkpointFile)
+	_, meta, err := graph.ReadSafetensorsFile(path)
+	if err != nil {
+		return errors.Wrapf(err, "--resume %s", f.resume)
+	}
+	var s runSettings
+	raw, ok := meta[settingsKey]
+	if !ok {
+		return errors.Errorf("--resume: %s has no %q metadata (not written by zoo train)", path, settingsKey)
+	}
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return errors.Wrapf(err, "--resume: the settings in %s", path)
+	}
+	if s.Model != name {
+		return errors.Errorf("--resume: %s is a run of %s, not %s", path, s.Model, name)
+	}
+	if cmd.Flags().Changed("epochs") {
+		if f.Epochs < s.Epochs {
+			return errors.Errorf("--epochs %d: the run to resume has %d epochs; it can be extended, not shortened", f.Epochs, s.Epochs)
+		}
+		s.Epochs = f.Epochs
+	}
+	if cmd.Flags().Changed("data") {
+		s.Data = f.Data
+	}
+	f.runSettings, f.out = s, f.resume
+	f.m = modelFlags{classes: s.Classes, channels: s.Channels, size: s.Size, batch: s.Batch, aux: s.Aux}
+	return nil
+}
+
+// interrupt turns the first SIGINT or SIGTERM into a request to stop after
+// the current step; the second one kills the process.
+type interrupt struct {
+	sigs chan os.Signal
+	done chan struct{}
+	hit  atomic.Bool
+}
+
+func interruptOnSignal() *interrupt {
+	in := &interrupt{sigs: make(chan os.Signal, 1), done: make(chan struct{})}
+	signal.Notify(in.sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-in.sigs:
+			in.hit.Store(true)
+			signal.Reset(syscall.SIGINT, syscall.SIGTERM)
+		case <-in.done:
+		}
+	}()
+	return in
+}
+
+func (in *interrupt) release() {
+	signal.Stop(in.sigs)
+	close(in.done)
+}
+
+// hook saves the state with save and stops Fit once a signal came.
+func (in *interrupt) hook(save func() error) train.Hook {
+	check := func(*train.State) error {
+		if !in.hit.Load() {
+			return nil
+		}
+		if err := save(); err != nil {
+			return err
+		}
+		return errInterrupted
+	}
+	return train.HookFuncs{Step: check, EpochEnd: check}
 }
 
 func optimizer(name string, momentum, wd float64) (train.Optimizer, error) {
