@@ -226,14 +226,14 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	}
 	stop := interruptOnSignal()
 	defer stop.release()
-	save := func() error { return tr.SaveState(ckpt, stateMeta) }
+	// Distributed, rank 0 alone saves and stops on a signal; its error then
+	// aborts the job (the other ranks ignore the first signal, so they
+	// cannot end the job before the state is saved).
 	if j.leader() {
-		err = tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta), stop.hook(save))
-	} else {
-		err = tr.AddHooks(stop.hook(func() error { return nil }))
-	}
-	if err != nil {
-		return err
+		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta),
+			stop.hook(func() error { return tr.SaveState(ckpt, stateMeta) })); err != nil {
+			return err
+		}
 	}
 	batchInfo := fmt.Sprint(f.m.batch)
 	if j.ranks() > 1 {
