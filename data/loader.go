@@ -36,6 +36,9 @@ type LoaderConfig struct {
 	// each batch in Next. The batches are identical either way for the same Rand seed.
 	// With Workers > 0 the Dataset's Item must be safe for concurrent use (Set is).
 	Workers int
+	// Shard selects one rank's share of every epoch (data-parallel
+	// training); the zero value shards nothing.
+	Shard Shard
 }
 
 // Batch is one batch in NCHW order.
@@ -59,6 +62,7 @@ type Loader struct {
 	bs, n, nb int // batch size, examples, batches per epoch
 	mean, std []float32
 	order     []int   // example order of the current epoch
+	perm      []int   // sharded: the whole data set's order, of which order is a share
 	seeds     []int64 // per-batch augmentation seeds of the current epoch; nil without Augment
 	started   bool
 	next      int         // next batch to return
@@ -119,6 +123,9 @@ func NewLoader(ds Dataset, cfg LoaderConfig) (*Loader, error) {
 			}
 		}
 	}
+	if err := l.initShard(); err != nil {
+		return nil, err
+	}
 	l.nb = l.n / l.bs
 	if cfg.Last == PadLast {
 		l.nb = (l.n + l.bs - 1) / l.bs
@@ -127,6 +134,7 @@ func NewLoader(ds Dataset, cfg LoaderConfig) (*Loader, error) {
 	for i := range l.order {
 		l.order[i] = i
 	}
+	l.pickShard()
 	if len(l.cfg.Augment) > 0 {
 		l.seeds = make([]int64, l.nb)
 	}
@@ -151,11 +159,14 @@ func (l *Loader) Epoch() {
 	l.started = true
 	l.next = 0
 	if l.cfg.Shuffle {
-		l.cfg.Rand.Shuffle(len(l.order), func(i, j int) { l.order[i], l.order[j] = l.order[j], l.order[i] })
+		p := l.order
+		if l.perm != nil {
+			p = l.perm
+		}
+		l.cfg.Rand.Shuffle(len(p), func(i, j int) { p[i], p[j] = p[j], p[i] })
 	}
-	for b := range l.seeds {
-		l.seeds[b] = l.cfg.Rand.Int63()
-	}
+	l.pickShard()
+	l.drawSeeds()
 }
 
 // Next returns the next batch of the epoch, or false at the end of the epoch (until

@@ -14,7 +14,8 @@ import (
 // batch by batch with the last batch padded. The evaluation graph is built
 // on first use over the same Params as the training graph, so it always
 // sees the current weights; it is rebuilt only when the batch size
-// (EvalBatch clamped to ds.Len()) changes.
+// (EvalBatch clamped to ds.Len()) changes. With Config.Dist, every rank
+// must call it: each evaluates its shard and the sums are reduced.
 func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
 	m, err := t.EvaluateMetrics(ds)
 	if err != nil {
@@ -30,7 +31,8 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 	if err := t.check("evaluated set", ds); err != nil {
 		return nil, err
 	}
-	batch := min(t.cfg.EvalBatch, ds.Len())
+	shard := t.shard(data.UnevenShards)
+	batch := max(1, min(t.cfg.EvalBatch, shard.Len(ds.Len())))
 	if t.evalNet == nil || t.evalNet.Batch() != batch {
 		if t.evalNet != nil {
 			t.evalNet.Close()
@@ -47,7 +49,7 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 	if err := classes(n.Classes(), "evaluated set", ds); err != nil {
 		return nil, err
 	}
-	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std})
+	ld, err := data.NewLoader(ds, data.LoaderConfig{BatchSize: batch, Last: data.PadLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Shard: shard})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: evaluation loader")
 	}
@@ -79,6 +81,9 @@ func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
 			return nil, err
 		}
 		m.LossSum += crossEntropySum(logits.Data(), n.Classes(), labels, t.cfg.LabelSmoothing)
+	}
+	if err := t.reduceMetrics(m); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/convzoo/convzoo/data"
+	"github.com/convzoo/convzoo/dist"
 	"github.com/convzoo/convzoo/graph"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
@@ -58,6 +59,11 @@ type Config struct {
 	// [0, 1).
 	EMADecay float64
 	EMASteps int // steps between EMA updates; 0 => 1 (train.py's --model-ema-steps is 32)
+
+	// Dist, when it has more than one rank, makes Fit data-parallel over
+	// its ranks (see distributed.go): every rank runs the same Fit on the
+	// whole data sets, BatchSize is per rank. nil => one process.
+	Dist dist.Comm
 }
 
 // State is what hooks see. The Trainer updates it in place.
@@ -198,8 +204,8 @@ func (t *Trainer) check(what string, ds data.Dataset) error {
 func (t *Trainer) training() (*Step, error) {
 	if t.step == nil {
 		s, err := CompileStep(t.model, t.ps, StepConfig{Batch: t.cfg.BatchSize, Input: t.input[:], Dtype: t.cfg.Dtype,
-			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.cfg.Seed,
-			LabelSmoothing: t.cfg.LabelSmoothing, ReduceGrads: t.clip()})
+			LR: t.cfg.LR, Optimizer: t.cfg.Optimizer, Schedule: t.sched, Seed: t.stepSeed(),
+			LabelSmoothing: t.cfg.LabelSmoothing, ReduceGrads: chainGrads(t.gradReducer(), t.clip())})
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +241,8 @@ func classes(outputs int, what string, ds data.Dataset) error {
 // Fit trains for Config.Epochs epochs on train, evaluating on test after
 // each epoch when test is not nil, and returns the statistics of every
 // epoch. On error it returns those of the epochs completed.
-func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
+func (t *Trainer) Fit(train, test data.Dataset) (_ []EpochStats, err error) {
+	defer t.abortOnError(&err)
 	if err := t.check("training set", train); err != nil {
 		return nil, err
 	}
@@ -251,8 +258,12 @@ func (t *Trainer) Fit(train, test data.Dataset) ([]EpochStats, error) {
 	if err := classes(n.Classes(), "training set", train); err != nil {
 		return nil, err
 	}
+	if err := t.syncParams(); err != nil {
+		return nil, err
+	}
 	ld, err := data.NewLoader(train, data.LoaderConfig{BatchSize: t.cfg.BatchSize, Shuffle: true, Rand: t.dataRng,
-		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Workers: t.workers(train)})
+		Last: data.DropLast, Mean: t.cfg.Mean, Std: t.cfg.Std, Augment: t.cfg.Augment, Workers: t.workers(train),
+		Shard: t.shard(data.PadShards)})
 	if err != nil {
 		return nil, errors.Wrap(err, "train: training loader")
 	}
@@ -365,9 +376,13 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error)
 			return es, err
 		}
 	}
-	es.TrainLoss = t.at.Sum / float64(max(st.Step, 1))
-	es.TrainAcc = float64(t.at.Correct) / float64(max(t.at.Seen, 1))
-	es.TrainTop5 = float64(t.at.Top5) / float64(max(t.at.Seen, 1))
+	sum, steps, hits, top5, rows := t.at.Sum, float64(st.Step), float64(t.at.Correct), float64(t.at.Top5), float64(t.at.Seen)
+	if err := t.sumOverRanks(&sum, &steps, &hits, &top5, &rows); err != nil {
+		return es, err
+	}
+	es.TrainLoss = sum / max(steps, 1)
+	es.TrainAcc = hits / max(rows, 1)
+	es.TrainTop5 = top5 / max(rows, 1)
 	return es, nil
 }
 

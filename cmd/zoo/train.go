@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"os/signal"
@@ -41,7 +42,8 @@ type runSettings struct {
 	Channels    int           `json:"channels"`
 	Size        int           `json:"size"`
 	Aux         bool          `json:"aux"`
-	Tools       recipeFlags   `json:"tools"` // recipe and recipe tools
+	Tools       recipeFlags   `json:"tools"`           // recipe and recipe tools
+	Ranks       int           `json:"ranks,omitempty"` // data-parallel ranks (--distributed); 0: one process
 }
 
 type trainFlags struct {
@@ -50,6 +52,7 @@ type trainFlags struct {
 	partial, force       bool
 	checkpointEvery      int
 	m                    modelFlags
+	distributed          bool
 }
 
 // The files of a run folder.
@@ -59,7 +62,7 @@ const (
 )
 
 // resumable are the flags --resume accepts: they do not change the run.
-var resumable = map[string]bool{"resume": true, "epochs": true, "data": true, "checkpoint-every": true}
+var resumable = map[string]bool{"resume": true, "epochs": true, "data": true, "checkpoint-every": true, "distributed": true}
 
 var errInterrupted = errors.New("interrupted")
 
@@ -117,6 +120,7 @@ printed at start, each marked with where it came from.`,
 	fl.StringVar(&f.weights, "weights", "", "start from these weights (safetensors or torch.save .pt/.pth, torchvision names)")
 	fl.BoolVar(&f.partial, "partial", false, "with --weights: load every tensor that fits, keep the rest initialised (fine-tuning)")
 	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
+	fl.BoolVar(&f.distributed, "distributed", false, "data-parallel over the ranks of an MPI job (mpirun -np N zoo train ... --distributed; needs a binary built with -tags mpi); --batch is per rank, rank 0 writes the files")
 	f.m.register(cmd, 64)
 	f.Tools.register(fl)
 	return cmd
@@ -129,10 +133,20 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	case f.force && f.resume != "":
 		return errors.New("--force and --resume contradict each other: --resume continues a run, --force replaces it")
 	}
+	j, err := joinJob(f.distributed)
+	if err != nil {
+		return err
+	}
+	defer func() { err = j.end(err) }()
 	if f.resume != "" {
 		if err := f.restore(cmd, name); err != nil {
 			return err
 		}
+		if max(f.Ranks, 1) != j.ranks() {
+			return errors.Errorf("--resume: the run ran on %d rank(s), this job has %d", max(f.Ranks, 1), j.ranks())
+		}
+	} else if j.ranks() > 1 {
+		f.Ranks = j.ranks()
 	}
 	spec, cfg, err := f.m.resolve(name)
 	if err != nil {
@@ -177,15 +191,17 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 			return err
 		}
 	}
-	created, err := prepareOut(f.out, f.force || f.resume != "")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			removeEmpty(f.out, created)
+	if j.leader() { // the other ranks write nothing
+		var created string
+		if created, err = prepareOut(f.out, f.force || f.resume != ""); err != nil {
+			return err
 		}
-	}()
+		defer func() {
+			if err != nil {
+				removeEmpty(f.out, created)
+			}
+		}()
+	}
 	src, err := openData(f.Dataset, f.Data, f.m.size, spec)
 	if err != nil {
 		return err
@@ -210,7 +226,12 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	tcfg := train.Config{
 		Epochs: f.Epochs, BatchSize: f.m.batch, LR: f.LR, Optimizer: opt, Schedule: sched, Seed: f.Seed,
 		Mean: src.Mean, Std: src.Std, Input: []int{c, h, w}, EMADecay: f.EMADecay, EMASteps: f.EMASteps,
-		Hooks: []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)},
+		Dist: j.comm,
+	}
+	if j.leader() {
+		tcfg.Hooks = []train.Hook{train.ProgressBar(out), train.CSVHistory(filepath.Join(f.out, "history.csv")), train.Checkpoint(f.out, 0, meta)}
+	} else {
+		out = io.Discard // the other ranks log nothing but errors
 	}
 	f.Tools.configure(&tcfg)
 	tr, err := train.New(spec.New(cfg), ps, tcfg)
@@ -225,7 +246,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 			return err
 		}
 		fmt.Fprintf(out, "resuming from %s\n", ckpt)
-	case f.weights != "":
+	case f.weights != "" && j.leader(): // Fit broadcasts rank 0's weights
 		if err := loadWeights(ps, f.weights, spec.Name, f.partial, out); err != nil {
 			return err
 		}
@@ -240,19 +261,28 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	if f.TestLimit > 0 && f.TestLimit < testSet.Len() {
 		testSet = testSet.Subset(f.TestLimit)
 	}
-	if f.force {
+	if f.force && j.leader() {
 		if err := removeRun(out, f.out); err != nil {
 			return err
 		}
 	}
 	stop := interruptOnSignal()
 	defer stop.release()
-	if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta),
-		stop.hook(func() error { return tr.SaveState(ckpt, stateMeta) })); err != nil {
-		return err
+	// Distributed, rank 0 alone saves and stops on a signal; its error then
+	// aborts the job (the other ranks ignore the first signal, so they
+	// cannot end the job before the state is saved).
+	if j.leader() {
+		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta),
+			stop.hook(func() error { return tr.SaveState(ckpt, stateMeta) })); err != nil {
+			return err
+		}
 	}
-	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes\n%s\n",
-		spec.Name, f.Dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, f.Tools.settings(cmd.Flags()))
+	batchInfo := fmt.Sprint(f.m.batch)
+	if j.ranks() > 1 {
+		batchInfo = fmt.Sprintf("%d per rank × %d ranks = global batch %d", f.m.batch, j.ranks(), f.m.batch*j.ranks())
+	}
+	fmt.Fprintf(out, "training %s on %s: %d train / %d test images of %dx%dx%d, %d classes, batch %s\n%s\n",
+		spec.Name, f.Dataset, trainSet.Len(), testSet.Len(), c, h, w, cfg.Classes, batchInfo, f.Tools.settings(cmd.Flags()))
 	stats, err := tr.Fit(trainSet, testSet)
 	if errors.Is(err, errInterrupted) {
 		return errors.Errorf("interrupted; the state is in %s; continue with: zoo train %s --resume %s", ckpt, spec.Name, f.out)
