@@ -231,6 +231,21 @@ func TestHostileTorchZips(t *testing.T) {
 	}
 }
 
+// A safetensors header of 640 bytes starts like a protocol-2 pickle.
+func TestSniffSafetensorsBeforePickle(t *testing.T) {
+	hdr := `{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`
+	hdr += strings.Repeat(" ", 640-len(hdr))
+	b := append(binary.LittleEndian.AppendUint64(nil, 640), hdr...)
+	b = append(b, f32bytes(2.5)...)
+	if b[0] != 0x80 || b[1] != 2 {
+		t.Fatal("test file does not start like a pickle")
+	}
+	ts, _, err := Read(writeTemp(t, b))
+	if err != nil || ts["w"].Data().([]float32)[0] != 2.5 {
+		t.Fatalf("%v %v", ts, err)
+	}
+}
+
 func TestReadRefusesOtherFiles(t *testing.T) {
 	dir := t.TempDir()
 	for name, want := range map[string]string{

@@ -32,10 +32,10 @@ func Sniff(head []byte) Format {
 	switch {
 	case bytes.HasPrefix(head, []byte("PK\x03\x04")):
 		return TorchZip
+	case len(head) >= 9 && head[8] == '{' && binary.LittleEndian.Uint64(head) < 1<<32:
+		return Safetensors // before pickles: a header length of 640 starts 0x80 0x02 too
 	case len(head) >= 2 && head[0] == 0x80 && head[1] >= 2 && head[1] <= 5:
 		return TorchLegacy // a bare pickle: the pre-1.6 format starts with a magic number
-	case len(head) >= 9 && head[8] == '{' && binary.LittleEndian.Uint64(head) < 1<<32:
-		return Safetensors
 	}
 	return Unknown
 }
