@@ -114,3 +114,19 @@ func isRunFile(name string) bool {
 	}
 	return false
 }
+
+// freshRunDir returns base if it is missing or empty, else the first of
+// base-2, base-3, ... that is: without --out, a second zoo train never
+// refuses to run and never mixes two runs' files.
+func freshRunDir(base string) string {
+	for i := 1; i <= 10000; i++ {
+		dir := base
+		if i > 1 {
+			dir = fmt.Sprintf("%s-%d", base, i)
+		}
+		if es, err := os.ReadDir(dir); err != nil && os.IsNotExist(err) || err == nil && len(es) == 0 {
+			return dir
+		}
+	}
+	return base // prepareOut then says why it cannot be used
+}

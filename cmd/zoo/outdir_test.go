@@ -69,3 +69,33 @@ func TestTrainOutFolder(t *testing.T) {
 		t.Errorf("history.csv not the new run's: %q", b)
 	}
 }
+
+// TestFreshRunDir: without --out, a run goes to runs/MODEL, or to the first
+// of runs/MODEL-2, -3, ... that is missing or empty, so the README's first
+// command can be run twice.
+func TestFreshRunDir(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "lenet")
+	if got := freshRunDir(base); got != base {
+		t.Fatalf("missing base: %s, want %s", got, base)
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := freshRunDir(base); got != base {
+		t.Fatalf("empty base: %s, want %s", got, base)
+	}
+	for _, d := range []string{base, base + "-2"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "history.csv"), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(base+"-3", []byte("a file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := freshRunDir(base); got != base+"-4" {
+		t.Fatalf("base, -2 hold runs and -3 is a file: %s, want %s-4", got, base)
+	}
+}

@@ -111,7 +111,7 @@ printed at start, each marked with where it came from.`,
 	fl.Float64Var(&f.Momentum, "momentum", 0.9, "SGD momentum (sgd only)")
 	fl.Float64Var(&f.WeightDecay, "weight-decay", 0, "weight decay")
 	fl.Int64Var(&f.Seed, "seed", 1, "random seed (initialisation, shuffling, augmentation, dropout)")
-	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL); must be empty or new unless --resume or --force")
+	fl.StringVar(&f.out, "out", "", "output folder (default runs/MODEL, or runs/MODEL-2, -3, ... when that one holds a run); must be empty or new unless --resume or --force")
 	fl.BoolVar(&f.force, "force", false, "train into a non-empty --out: once the data are loaded, delete the previous run's "+
 		strings.Join(runFiles, ", ")+" there (other files are kept)")
 	fl.IntVar(&f.Limit, "limit", 0, "train on the first N examples only (0: all)")
@@ -184,7 +184,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return err
 	}
 	if f.out == "" {
-		f.out = filepath.Join("runs", spec.Name)
+		f.out = freshRunDir(filepath.Join("runs", spec.Name))
 	}
 	if f.weights != "" {
 		if err := readable("--weights", f.weights); err != nil {
