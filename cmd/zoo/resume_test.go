@@ -166,3 +166,34 @@ func TestResumeFlags(t *testing.T) {
 		t.Errorf("history after extending to 2 epochs:\n%s", h)
 	}
 }
+
+// TestResumeKeepsCheckpointEvery: --resume goes on saving every
+// --checkpoint-every steps as the run it continues did (the flag was not
+// among the saved settings, so a resumed run saved at epoch ends only),
+// unless --checkpoint-every is given again.
+func TestResumeKeepsCheckpointEvery(t *testing.T) {
+	run := filepath.Join(t.TempDir(), "run")
+	if _, err := runZoo("train", "lenet", "--limit", "64", "--test-limit", "20", "--batch", "32",
+		"--checkpoint-every", "3", "--out", run); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--resume", run}, 3},
+		{[]string{"--resume", run, "--checkpoint-every", "5"}, 5},
+	} {
+		f := &trainFlags{}
+		cmd := trainCmdOver(f)
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.restore(cmd, "lenet"); err != nil {
+			t.Fatal(err)
+		}
+		if f.CheckpointEvery != c.want {
+			t.Errorf("%v: --checkpoint-every %d after restore, want %d", c.args, f.CheckpointEvery, c.want)
+		}
+	}
+}

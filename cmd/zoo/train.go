@@ -44,13 +44,15 @@ type runSettings struct {
 	Aux         bool          `json:"aux"`
 	Tools       recipeFlags   `json:"tools"`           // recipe and recipe tools
 	Ranks       int           `json:"ranks,omitempty"` // data-parallel ranks (--distributed); 0: one process
+	// CheckpointEvery is --checkpoint-every, kept so that a resumed run
+	// goes on saving as often (0: at epoch ends only).
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 }
 
 type trainFlags struct {
 	runSettings
 	out, resume, weights string
 	partial, force       bool
-	checkpointEvery      int
 	m                    modelFlags
 	distributed          bool
 }
@@ -119,7 +121,7 @@ printed at start, each marked with where it came from.`,
 	fl.StringVar(&f.resume, "resume", "", "continue the run saved in this output folder (its checkpoint.safetensors) with its settings")
 	fl.StringVar(&f.weights, "weights", "", "start from these weights (safetensors or torch.save .pt/.pth, torchvision names)")
 	fl.BoolVar(&f.partial, "partial", false, "with --weights: load every tensor that fits, keep the rest initialised (fine-tuning)")
-	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
+	fl.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
 	fl.BoolVar(&f.distributed, "distributed", false, "data-parallel over the ranks of an MPI job (mpirun -np N zoo train ... --distributed; needs a binary built with -tags mpi); --batch is per rank, rank 0 writes the files")
 	f.m.register(cmd, 64)
 	f.Tools.register(fl)
@@ -170,8 +172,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return errors.Errorf("--lr must be positive and finite, got %g", f.LR)
 	case f.Limit < 0 || f.TestLimit < 0:
 		return errors.Errorf("--limit and --test-limit must not be negative, got %d and %d", f.Limit, f.TestLimit)
-	case f.checkpointEvery < 0:
-		return errors.Errorf("--checkpoint-every must not be negative, got %d", f.checkpointEvery)
+	case f.CheckpointEvery < 0:
+		return errors.Errorf("--checkpoint-every must not be negative, got %d", f.CheckpointEvery)
 	case !(f.EMADecay >= 0 && f.EMADecay < 1) || f.EMASteps < 1:
 		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.EMADecay, f.EMASteps)
 	}
@@ -272,7 +274,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	// aborts the job (the other ranks ignore the first signal, so they
 	// cannot end the job before the state is saved).
 	if j.leader() {
-		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta),
+		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.CheckpointEvery, stateMeta),
 			stop.hook(func() error { return tr.SaveState(ckpt, stateMeta) })); err != nil {
 			return err
 		}
@@ -336,6 +338,9 @@ func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
 	}
 	if cmd.Flags().Changed("data") {
 		s.Data = f.Data
+	}
+	if cmd.Flags().Changed("checkpoint-every") {
+		s.CheckpointEvery = f.CheckpointEvery
 	}
 	f.runSettings, f.out = s, f.resume
 	f.m = modelFlags{classes: s.Classes, channels: s.Channels, size: s.Size, batch: s.Batch, aux: s.Aux}
