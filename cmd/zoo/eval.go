@@ -47,10 +47,7 @@ matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 			// set is read, so that weights that do not fit are reported
 			// at once.
 			c, h, w := src.Channels, src.Size, src.Size
-			if cfg.InChannels == 0 {
-				cfg.InChannels = c
-			}
-			if err := classesFor(&cfg, src); err != nil {
+			if err := fitData(&cfg, src); err != nil {
 				return err
 			}
 			ps := graph.NewParams()

@@ -212,10 +212,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	// the data are read: a size the graph refuses or a checkpoint that does
 	// not fit is reported at once, not after decoding an image folder.
 	c, h, w := src.Channels, src.Size, src.Size
-	if cfg.InChannels == 0 {
-		cfg.InChannels = c
-	}
-	if err := classesFor(&cfg, src); err != nil {
+	if err := fitData(&cfg, src); err != nil {
 		return err
 	}
 	settings, err := json.Marshal(f.runSettings)
