@@ -149,7 +149,7 @@ func TestResumeFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"train", "lenet", "--resume", run, "--lr", "0.1"}, "--lr would change it"},
+		{[]string{"train", "lenet", "--resume", run, "--lr", "0.1"}, "--lr would change it (only --checkpoint-every, --data, --distributed, --epochs may be given)"},
 		{[]string{"train", "lenet", "--resume", run, "--out", dir, "--seed", "2"}, "--out, --seed would change it"},
 		{[]string{"train", "lenet", "--resume", filepath.Join(run, "weights.safetensors")}, "use --weights FILE"},
 		{[]string{"train", "resnet20", "--resume", run}, "is a run of lenet, not resnet20"},

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -305,8 +306,15 @@ func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
 		}
 	})
 	if len(refused) > 0 {
-		return errors.Errorf("--resume continues a run with its saved settings; %s would change it (only --epochs, --data and --checkpoint-every may be given)",
-			strings.Join(refused, ", "))
+		var may []string
+		for n := range resumable {
+			if n != "resume" {
+				may = append(may, "--"+n)
+			}
+		}
+		sort.Strings(may)
+		return errors.Errorf("--resume continues a run with its saved settings; %s would change it (only %s may be given)",
+			strings.Join(refused, ", "), strings.Join(may, ", "))
 	}
 	if fi, err := os.Stat(f.resume); err == nil && !fi.IsDir() {
 		return errors.Errorf("--resume %s: want the output folder of a run (zoo train --out); to start from weights, use --weights FILE", f.resume)
