@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
@@ -38,6 +39,11 @@ matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 			}
 			if err := readable("--weights", weights); err != nil {
 				return err
+			}
+			if confusion != "" {
+				if err := safefile.CheckOutput(confusion, weights); err != nil {
+					return errors.Wrap(err, "--confusion")
+				}
 			}
 			src, err := openData(dataset, dir, m.size, spec)
 			if err != nil {
