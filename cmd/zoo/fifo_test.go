@@ -38,3 +38,25 @@ func TestForwardRefusesFIFOWeights(t *testing.T) {
 		t.Fatal("zoo forward blocked on a FIFO given as --weights")
 	}
 }
+
+// zoo plot opened history.csv with os.Open: a FIFO there blocked forever.
+func TestPlotRefusesFIFOHistory(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "history.csv")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := runZoo("plot", dir, "--out", filepath.Join(t.TempDir(), "c.png"))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("error %v, want one naming the FIFO", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("zoo plot blocked on a FIFO history.csv")
+	}
+}
