@@ -197,3 +197,28 @@ func TestResumeKeepsCheckpointEvery(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckpointIsNotWeights: a run's checkpoint.safetensors given as
+// --weights is refused, saying what to give instead (it was a list of 40
+// keys that do not fit, or "no tensor ... fits" with --partial).
+func TestCheckpointIsNotWeights(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if _, err := runZoo("train", "lenet", "--limit", "64", "--test-limit", "20", "--batch", "32", "--out", run); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(run, checkpointFile)
+	for _, args := range [][]string{
+		{"train", "lenet", "--limit", "64", "--test-limit", "20", "--weights", ckpt, "--partial", "--out", filepath.Join(dir, "ft")},
+		{"train", "lenet", "--limit", "64", "--test-limit", "20", "--weights", ckpt, "--out", filepath.Join(dir, "ft")},
+		{"eval", "lenet", "--weights", ckpt},
+	} {
+		_, err := runZoo(args...)
+		if err == nil || !strings.Contains(err.Error(), "training state, not weights") || !strings.Contains(err.Error(), "--resume "+run) {
+			t.Errorf("zoo %s: %v, want the training state refused", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "ft")); err == nil {
+		t.Error("a refused run left its --out folder")
+	}
+}
