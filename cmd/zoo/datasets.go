@@ -100,9 +100,13 @@ func source(name, dir string, size int, spec zoo.Spec) (data.Info, func(train bo
 	return info, nil, errors.Errorf("dataset %q has no reader here", info.Name)
 }
 
-// classesFor sets the model's classes to the data set's unless --classes
-// gave them, and refuses fewer classes than the data set has.
-func classesFor(cfg *zoo.Config, src dataSource) error {
+// fitData shapes the model to the data set: its input channels and its
+// classes, unless --classes gave them; fewer classes than the data set
+// has are refused.
+func fitData(cfg *zoo.Config, src dataSource) error {
+	if cfg.InChannels == 0 {
+		cfg.InChannels = src.Channels
+	}
 	k := len(src.Classes)
 	if cfg.Classes == 0 {
 		cfg.Classes = k

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
@@ -39,6 +40,11 @@ matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 			if err := readable("--weights", weights); err != nil {
 				return err
 			}
+			if confusion != "" {
+				if err := safefile.CheckOutput(confusion, weights); err != nil {
+					return errors.Wrap(err, "--confusion")
+				}
+			}
 			src, err := openData(dataset, dir, m.size, spec)
 			if err != nil {
 				return err
@@ -47,10 +53,7 @@ matrix (rows: true class, columns: predicted) as CSV or as a PNG heat map.`,
 			// set is read, so that weights that do not fit are reported
 			// at once.
 			c, h, w := src.Channels, src.Size, src.Size
-			if cfg.InChannels == 0 {
-				cfg.InChannels = c
-			}
-			if err := classesFor(&cfg, src); err != nil {
+			if err := fitData(&cfg, src); err != nil {
 				return err
 			}
 			ps := graph.NewParams()

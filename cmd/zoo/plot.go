@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
@@ -66,7 +66,7 @@ type namedHistory struct {
 // readHistory reads dir/history.csv; errors name the file.
 func readHistory(dir string) (namedHistory, error) {
 	path := filepath.Join(dir, "history.csv")
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path) // a FIFO would block os.Open
 	if err != nil {
 		return namedHistory{}, errors.Wrapf(err, "run %s", dir)
 	}

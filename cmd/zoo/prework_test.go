@@ -10,8 +10,9 @@ import (
 	"gorgonia.org/tensor"
 )
 
-// TestCheckedBeforeTheData: a bad --lr, a missing --resume or --weights and
-// a run file in --out that cannot be written are refused before the data
+// TestCheckedBeforeTheData: a bad --lr, a missing --resume or --weights,
+// a --confusion file that cannot be written and a run file in --out that
+// cannot be written are refused before the data
 // set is read (--data names a missing folder, whose error would come
 // first otherwise); they used to fail after the data load, or after a
 // whole epoch for the run files.
@@ -28,6 +29,9 @@ func TestCheckedBeforeTheData(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(blocked, "weights.safetensors"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Mkdir(blocked+".csv", 0o755); err != nil {
+		t.Fatal(err)
+	}
 	fashion := []string{"--dataset", "fashion-mnist", "--data", nodata}
 	cases := []struct {
 		args []string
@@ -40,6 +44,8 @@ func TestCheckedBeforeTheData(t *testing.T) {
 		{[]string{"train", "lenet", "--weights", good, "--force", "--out", blocked}, "--out: safefile: " + filepath.Join(blocked, "weights.safetensors") + " is a folder"},
 		{[]string{"train", "lenet", "--force", "--out", blocked}, "--out: safefile: " + filepath.Join(blocked, "weights.safetensors") + " is a folder"},
 		{[]string{"eval", "lenet", "--weights", missing}, "--weights: safefile: open " + missing},
+		{[]string{"eval", "lenet", "--weights", good, "--confusion", filepath.Join(dir, "no", "c.png")}, "--confusion: safefile: the folder " + filepath.Join(dir, "no")},
+		{[]string{"eval", "lenet", "--weights", good, "--confusion", blocked + ".csv"}, "--confusion: safefile: " + blocked + ".csv is a folder"},
 	}
 	for _, c := range cases {
 		_, err := runZoo(append(c.args, fashion...)...)

@@ -83,12 +83,27 @@ func TestRecipes(t *testing.T) {
 		{[]string{"--momentum", "0.5"}, "--momentum does nothing with --optimizer adam"},
 		{[]string{"--nesterov"}, "--nesterov does nothing with --optimizer adam"},
 		{[]string{"--recipe", "resnet-cifar", "--optimizer", "adamw", "--momentum", "0.8"}, "--momentum does nothing with --optimizer adamw"},
+		{[]string{"--patience", "3"}, "--patience does nothing with --schedule cosine"},
+		{[]string{"--gamma", "0.5"}, "--gamma does nothing with --schedule cosine"},
+		{[]string{"--warmup-factor", "0.1"}, "--warmup-factor does nothing without --warmup-epochs"},
+		{[]string{"--ema-steps", "4"}, "--ema-steps does nothing without --ema-decay"},
 		{[]string{"--label-smoothing", "1"}, "--label-smoothing must be in [0, 1)"},
 		{[]string{"--clip-grad-norm", "-1"}, "--clip-grad-norm"},
 		{[]string{"--crop-padding", "-2"}, "--crop-padding"},
 	} {
 		if _, _, err := resolved(t, "lenet", tc.args...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	// The same flags where they do something, or set by a recipe.
+	for _, args := range [][]string{
+		{"--schedule", "plateau", "--patience", "3", "--gamma", "0.5"},
+		{"--schedule", "multistep", "--milestones", "2", "--gamma", "0.5", "--warmup-epochs", "1", "--warmup-factor", "0.1"},
+		{"--ema-decay", "0.99", "--ema-steps", "4"},
+		{"--recipe", "resnet-cifar", "--schedule", "cosine"},
+	} {
+		if _, _, err := resolved(t, "lenet", args...); err != nil {
+			t.Errorf("%v: %v", args, err)
 		}
 	}
 	// The recipe's momentum is no error when the user picks adam.

@@ -149,7 +149,7 @@ func TestResumeFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"train", "lenet", "--resume", run, "--lr", "0.1"}, "--lr would change it"},
+		{[]string{"train", "lenet", "--resume", run, "--lr", "0.1"}, "--lr would change it (only --checkpoint-every, --data, --distributed, --epochs may be given)"},
 		{[]string{"train", "lenet", "--resume", run, "--out", dir, "--seed", "2"}, "--out, --seed would change it"},
 		{[]string{"train", "lenet", "--resume", filepath.Join(run, "weights.safetensors")}, "use --weights FILE"},
 		{[]string{"train", "resnet20", "--resume", run}, "is a run of lenet, not resnet20"},
@@ -164,5 +164,61 @@ func TestResumeFlags(t *testing.T) {
 	}
 	if h := history(t, run); strings.Count(h, "\n") != 2 || !strings.Contains(h, "\n2,") {
 		t.Errorf("history after extending to 2 epochs:\n%s", h)
+	}
+}
+
+// TestResumeKeepsCheckpointEvery: --resume goes on saving every
+// --checkpoint-every steps as the run it continues did (the flag was not
+// among the saved settings, so a resumed run saved at epoch ends only),
+// unless --checkpoint-every is given again.
+func TestResumeKeepsCheckpointEvery(t *testing.T) {
+	run := filepath.Join(t.TempDir(), "run")
+	if _, err := runZoo("train", "lenet", "--limit", "64", "--test-limit", "20", "--batch", "32",
+		"--checkpoint-every", "3", "--out", run); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--resume", run}, 3},
+		{[]string{"--resume", run, "--checkpoint-every", "5"}, 5},
+	} {
+		f := &trainFlags{}
+		cmd := trainCmdOver(f)
+		if err := cmd.ParseFlags(c.args); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.restore(cmd, "lenet"); err != nil {
+			t.Fatal(err)
+		}
+		if f.CheckpointEvery != c.want {
+			t.Errorf("%v: --checkpoint-every %d after restore, want %d", c.args, f.CheckpointEvery, c.want)
+		}
+	}
+}
+
+// TestCheckpointIsNotWeights: a run's checkpoint.safetensors given as
+// --weights is refused, saying what to give instead (it was a list of 40
+// keys that do not fit, or "no tensor ... fits" with --partial).
+func TestCheckpointIsNotWeights(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if _, err := runZoo("train", "lenet", "--limit", "64", "--test-limit", "20", "--batch", "32", "--out", run); err != nil {
+		t.Fatal(err)
+	}
+	ckpt := filepath.Join(run, checkpointFile)
+	for _, args := range [][]string{
+		{"train", "lenet", "--limit", "64", "--test-limit", "20", "--weights", ckpt, "--partial", "--out", filepath.Join(dir, "ft")},
+		{"train", "lenet", "--limit", "64", "--test-limit", "20", "--weights", ckpt, "--out", filepath.Join(dir, "ft")},
+		{"eval", "lenet", "--weights", ckpt},
+	} {
+		_, err := runZoo(args...)
+		if err == nil || !strings.Contains(err.Error(), "training state, not weights") || !strings.Contains(err.Error(), "--resume "+run) {
+			t.Errorf("zoo %s: %v, want the training state refused", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "ft")); err == nil {
+		t.Error("a refused run left its --out folder")
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -44,13 +45,15 @@ type runSettings struct {
 	Aux         bool          `json:"aux"`
 	Tools       recipeFlags   `json:"tools"`           // recipe and recipe tools
 	Ranks       int           `json:"ranks,omitempty"` // data-parallel ranks (--distributed); 0: one process
+	// CheckpointEvery is --checkpoint-every, kept so that a resumed run
+	// goes on saving as often (0: at epoch ends only).
+	CheckpointEvery int `json:"checkpoint_every,omitempty"`
 }
 
 type trainFlags struct {
 	runSettings
 	out, resume, weights string
 	partial, force       bool
-	checkpointEvery      int
 	m                    modelFlags
 	distributed          bool
 }
@@ -119,7 +122,7 @@ printed at start, each marked with where it came from.`,
 	fl.StringVar(&f.resume, "resume", "", "continue the run saved in this output folder (its checkpoint.safetensors) with its settings")
 	fl.StringVar(&f.weights, "weights", "", "start from these weights (safetensors or torch.save .pt/.pth, torchvision names)")
 	fl.BoolVar(&f.partial, "partial", false, "with --weights: load every tensor that fits, keep the rest initialised (fine-tuning)")
-	fl.IntVar(&f.checkpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
+	fl.IntVar(&f.CheckpointEvery, "checkpoint-every", 0, "also save the training state every N steps (0: at epoch ends only)")
 	fl.BoolVar(&f.distributed, "distributed", false, "data-parallel over the ranks of an MPI job (mpirun -np N zoo train ... --distributed; needs a binary built with -tags mpi); --batch is per rank, rank 0 writes the files")
 	f.m.register(cmd, 64)
 	f.Tools.register(fl)
@@ -170,8 +173,8 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 		return errors.Errorf("--lr must be positive and finite, got %g", f.LR)
 	case f.Limit < 0 || f.TestLimit < 0:
 		return errors.Errorf("--limit and --test-limit must not be negative, got %d and %d", f.Limit, f.TestLimit)
-	case f.checkpointEvery < 0:
-		return errors.Errorf("--checkpoint-every must not be negative, got %d", f.checkpointEvery)
+	case f.CheckpointEvery < 0:
+		return errors.Errorf("--checkpoint-every must not be negative, got %d", f.CheckpointEvery)
 	case !(f.EMADecay >= 0 && f.EMADecay < 1) || f.EMASteps < 1:
 		return errors.Errorf("--ema-decay must be in [0, 1) and --ema-steps at least 1, got %g and %d", f.EMADecay, f.EMASteps)
 	}
@@ -210,10 +213,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	// the data are read: a size the graph refuses or a checkpoint that does
 	// not fit is reported at once, not after decoding an image folder.
 	c, h, w := src.Channels, src.Size, src.Size
-	if cfg.InChannels == 0 {
-		cfg.InChannels = c
-	}
-	if err := classesFor(&cfg, src); err != nil {
+	if err := fitData(&cfg, src); err != nil {
 		return err
 	}
 	settings, err := json.Marshal(f.runSettings)
@@ -272,7 +272,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	// aborts the job (the other ranks ignore the first signal, so they
 	// cannot end the job before the state is saved).
 	if j.leader() {
-		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.checkpointEvery, stateMeta),
+		if err := tr.AddHooks(tr.StateCheckpoint(ckpt, f.CheckpointEvery, stateMeta),
 			stop.hook(func() error { return tr.SaveState(ckpt, stateMeta) })); err != nil {
 			return err
 		}
@@ -306,8 +306,15 @@ func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
 		}
 	})
 	if len(refused) > 0 {
-		return errors.Errorf("--resume continues a run with its saved settings; %s would change it (only --epochs, --data and --checkpoint-every may be given)",
-			strings.Join(refused, ", "))
+		var may []string
+		for n := range resumable {
+			if n != "resume" {
+				may = append(may, "--"+n)
+			}
+		}
+		sort.Strings(may)
+		return errors.Errorf("--resume continues a run with its saved settings; %s would change it (only %s may be given)",
+			strings.Join(refused, ", "), strings.Join(may, ", "))
 	}
 	if fi, err := os.Stat(f.resume); err == nil && !fi.IsDir() {
 		return errors.Errorf("--resume %s: want the output folder of a run (zoo train --out); to start from weights, use --weights FILE", f.resume)
@@ -336,6 +343,9 @@ func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
 	}
 	if cmd.Flags().Changed("data") {
 		s.Data = f.Data
+	}
+	if cmd.Flags().Changed("checkpoint-every") {
+		s.CheckpointEvery = f.CheckpointEvery
 	}
 	f.runSettings, f.out = s, f.resume
 	f.m = modelFlags{classes: s.Classes, channels: s.Channels, size: s.Size, batch: s.Batch, aux: s.Aux}

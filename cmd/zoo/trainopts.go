@@ -64,6 +64,9 @@ func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 			return errors.Errorf("--%s does nothing with --optimizer %s (only sgd has momentum)", n, opt)
 		}
 	}
+	if err := unusedScheduleFlags(fl, r.given); err != nil {
+		return err
+	}
 	r.NormDecaySet = r.given["norm-weight-decay"] || r.fromRecipe["norm-weight-decay"]
 	switch {
 	case !(r.LabelSmoothing >= 0 && r.LabelSmoothing < 1):
@@ -74,6 +77,24 @@ func (r *recipeFlags) resolve(fl *pflag.FlagSet, model string) error {
 		return errors.Errorf("--clip-grad-norm must not be negative, got %g", r.ClipGradNorm)
 	case r.CropPadding < 0:
 		return errors.Errorf("--crop-padding must not be negative, got %d", r.CropPadding)
+	}
+	return nil
+}
+
+// unusedScheduleFlags refuses schedule and moving-average flags given on
+// the command line that the run would ignore, as --momentum with adam.
+func unusedScheduleFlags(fl *pflag.FlagSet, given map[string]bool) error {
+	value := func(n string) string { return strings.ToLower(fl.Lookup(n).Value.String()) }
+	sched := value("schedule")
+	switch {
+	case given["patience"] && sched != "plateau":
+		return errors.Errorf("--patience does nothing with --schedule %s (only plateau)", sched)
+	case given["gamma"] && sched != "plateau" && sched != "multistep":
+		return errors.Errorf("--gamma does nothing with --schedule %s (only multistep and plateau)", sched)
+	case given["warmup-factor"] && value("warmup-epochs") == "0":
+		return errors.New("--warmup-factor does nothing without --warmup-epochs")
+	case given["ema-steps"] && value("ema-decay") == "0":
+		return errors.New("--ema-steps does nothing without --ema-decay")
 	}
 	return nil
 }
