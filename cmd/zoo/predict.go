@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/convzoo/convzoo/infer"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
 )
@@ -138,7 +138,7 @@ func printPrediction(w io.Writer, model, path string, cs []infer.Class, asJSON b
 // readLabels reads class names, one a line (a final newline and \r\n line
 // ends are fine); an empty name is an error naming the line.
 func readLabels(path string) ([]string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path) // a FIFO is refused, never waited on
 	if err != nil {
 		return nil, errors.Wrap(err, "--labels")
 	}
