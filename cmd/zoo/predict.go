@@ -71,7 +71,7 @@ others are still predicted, and the exit status is then 1.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&weight, "weights", "", "weights file (safetensors, torchvision state_dict names)")
+	f.StringVar(&weight, "weights", "", "weights file (safetensors or a torch.save .pt/.pth, torchvision state_dict names)")
 	f.IntVar(&top, "top", 5, "number of classes to print per picture")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per picture, one a line")
 	f.StringVar(&labels, "labels", "", "file of class names, one a line (default: the data set's names)")
