@@ -2,8 +2,10 @@ package train_test
 
 import (
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/convzoo/convzoo/data/mnist"
 	"github.com/convzoo/convzoo/dist"
@@ -74,5 +76,55 @@ func TestDataParallelResumeMidEpochKeepsTrainStats(t *testing.T) {
 			t.Errorf("rank %d: uninterrupted train loss %.7f acc %.6f top-5 %.6f, resumed at step 3 %.7f %.6f %.6f",
 				r, a.TrainLoss, a.TrainAcc, a.TrainTop5, b.TrainLoss, b.TrainAcc, b.TrainTop5)
 		}
+	}
+}
+
+// TestDataParallelEvaluateErrorAborts: Evaluate called on its own (not in
+// Fit) on every rank, rank 1 with a set the model cannot take: rank 0 was
+// left waiting in the metrics' Allreduce forever; the job is aborted with
+// rank 1's error.
+func TestDataParallelEvaluateErrorAborts(t *testing.T) {
+	good, err := mnist.Test()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good = good.Subset(64)
+	bad := good.Subset(64)
+	bad.C = 3
+	bad.Images = make([]uint8, 64*3*28*28)
+	comms, err := dist.NewLocal(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := zoo.Get("lenet")
+	errs := make([]error, 2)
+	done := make(chan int, 2)
+	for r := range 2 {
+		go func() {
+			defer func() { done <- r }()
+			tr, err := train.New(spec.New(zoo.Config{}), graph.NewParams(), train.Config{BatchSize: 16, Seed: 1, Dist: comms[r], Input: []int{1, 28, 28}})
+			if err != nil {
+				errs[r] = err
+				return
+			}
+			set := good
+			if r == 1 {
+				set = bad
+			}
+			_, _, errs[r] = tr.Evaluate(set)
+		}()
+	}
+	for range 2 {
+		select {
+		case <-done:
+		case <-time.After(2 * time.Minute):
+			t.Fatal("a rank hangs in Evaluate")
+		}
+	}
+	if errs[1] == nil || !strings.Contains(errs[1].Error(), "rank 1 of 2") || !strings.Contains(errs[1].Error(), "3x28x28") {
+		t.Errorf("rank 1: %v, want its rank and the bad set", errs[1])
+	}
+	if errs[0] == nil || !strings.Contains(errs[0].Error(), "rank 1 aborted") {
+		t.Errorf("rank 0: %v, want rank 1's abort", errs[0])
 	}
 }

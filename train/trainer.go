@@ -417,12 +417,12 @@ func (t *Trainer) shuffle(ld *data.Loader, e int) {
 // is one, else the weights.
 func (t *Trainer) evaluateAverage(ds data.Dataset) (*Metrics, error) {
 	if t.ema == nil {
-		return t.EvaluateMetrics(ds)
+		return t.evaluateMetrics(ds)
 	}
 	if err := t.ema.swap(t.ps); err != nil {
 		return nil, err
 	}
-	m, err := t.EvaluateMetrics(ds)
+	m, err := t.evaluateMetrics(ds)
 	if serr := t.ema.swap(t.ps); err == nil {
 		err = serr
 	}
