@@ -33,7 +33,10 @@ R20=(train resnet20 --dataset mnist --limit 1280 --test-limit 500 --batch 32 --e
 "${MPIRUN[@]}" "$WORK/zoo" "${R20[@]}" &
 JOB=$!
 HIST="$WORK/r20/history.csv"
-until [ -f "$HIST" ] && [ "$(wc -l < "$HIST")" -ge 2 ]; do sleep 1; done
+until [ -f "$HIST" ] && [ "$(wc -l < "$HIST")" -ge 2 ]; do
+	kill -0 "$JOB" 2>/dev/null || { echo "the job ended before its first epoch"; exit 1; }
+	sleep 1
+done
 sleep 5 # into epoch 2
 kill -TERM "$JOB"
 if wait "$JOB"; then echo "the stopped job exited 0"; exit 1; fi

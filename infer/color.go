@@ -8,7 +8,7 @@ import (
 // rgbPixmap converts img to 8-bit RGB as Pillow's Image.convert("RGB")
 // does: grey is copied to the three channels, alpha is dropped (not
 // composited: a transparent pixel keeps its stored colour where the image
-// stores one non-premultiplied, NRGBA; premultiplied images are
+// stores one non-premultiplied, NRGBA or a PNG palette's tRNS entries; premultiplied images are
 // un-premultiplied first), CMYK goes through Go's color.CMYKToRGB and
 // 16-bit samples keep their high byte. JPEG's YCbCr uses Go's conversion,
 // which may differ from libjpeg's by a unit (and Go does not interpolate
@@ -48,6 +48,12 @@ func rgbPixmap(img image.Image) pixmap {
 	default:
 		for y := r.Min.Y; y < r.Max.Y; y++ {
 			for x := r.Min.X; x < r.Max.X; x++ {
+				// A PNG palette's transparent entries are NRGBA: keep their colour.
+				if n, ok := img.At(x, y).(color.NRGBA); ok {
+					p.pix[i], p.pix[i+1], p.pix[i+2] = n.R, n.G, n.B
+					i += 3
+					continue
+				}
 				c := color.NRGBA64Model.Convert(img.At(x, y)).(color.NRGBA64)
 				p.pix[i], p.pix[i+1], p.pix[i+2] = uint8(c.R>>8), uint8(c.G>>8), uint8(c.B>>8)
 				i += 3

@@ -7,8 +7,8 @@ import (
 	_ "image/jpeg" // JPEG
 	_ "image/png"  // PNG
 	"io"
-	"os"
 
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	_ "golang.org/x/image/bmp"  // BMP
 	_ "golang.org/x/image/webp" // WebP
@@ -42,7 +42,7 @@ func (o DecodeOptions) withDefaults() DecodeOptions {
 // a compressed strip whole, with no bound from the picture's size.
 func DecodeFile(path string, opt DecodeOptions) (image.Image, error) {
 	opt = opt.withDefaults()
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path) // a FIFO is refused, never waited on
 	if err != nil {
 		return nil, errors.Wrap(err, "infer")
 	}
@@ -50,9 +50,6 @@ func DecodeFile(path string, opt DecodeOptions) (image.Image, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, errors.Wrap(err, "infer")
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.Errorf("infer: %s is not a regular file", path)
 	}
 	if fi.Size() > opt.MaxBytes {
 		return nil, errors.Errorf("infer: %s: %d bytes, more than the limit of %d", path, fi.Size(), opt.MaxBytes)

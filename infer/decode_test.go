@@ -103,6 +103,13 @@ func TestDecodeColourModels(t *testing.T) {
 	if got := rgbPixmap(a).pix; !bytes.Equal(got, []byte{10, 20, 30}) {
 		t.Errorf("transparent NRGBA to RGB: %v, want the stored colour (alpha dropped)", got)
 	}
+	// A PNG palette with tRNS decodes to NRGBA entries: a transparent
+	// entry keeps its colour too (skimage's foo3x5x4indexed.png).
+	pal := image.NewPaletted(image.Rect(0, 0, 2, 1), color.Palette{color.NRGBA{192, 192, 255, 0}, color.NRGBA{0, 31, 255, 255}})
+	pal.SetColorIndex(1, 0, 1)
+	if got := rgbPixmap(pal).pix; !bytes.Equal(got, []byte{192, 192, 255, 0, 31, 255}) {
+		t.Errorf("transparent palette entry to RGB: %v, want the stored colours (alpha dropped)", got)
+	}
 	r := image.NewRGBA64(image.Rect(0, 0, 1, 1))
 	r.SetRGBA64(0, 0, color.RGBA64{0x4000, 0x2000, 0, 0x8000}) // premultiplied, half alpha
 	if got := rgbPixmap(r).pix; !bytes.Equal(got, []byte{0x7f, 0x3f, 0}) {

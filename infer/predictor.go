@@ -100,6 +100,9 @@ func New(cfg Config) (*Predictor, error) {
 	if cfg.Weights != "" {
 		if _, err := weights.Load(ps, cfg.Weights, weights.Options{}); err != nil {
 			net.Close()
+			if cfg.Classes == 0 && cfg.Labels != nil {
+				return nil, errors.Wrapf(err, "infer: %s with %d classes, one per label", spec.Name, classes)
+			}
 			return nil, errors.Wrapf(err, "infer: %s", spec.Name)
 		}
 	}

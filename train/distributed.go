@@ -20,7 +20,8 @@ import (
 // uses each rank's local batch statistics. BatchSize is per rank; the
 // global batch is BatchSize × Size. Evaluation is sharded and reduced, so
 // every rank gets the statistics of the whole set, and the epoch's
-// training loss and accuracy are reduced over the ranks: hooks see the
+// training loss and accuracy are summed over the ranks at every step (so
+// that a state saved by rank 0 holds the whole job's): hooks see the
 // same EpochStats on every rank (State.Loss in OnStep is the rank's own).
 // Hooks run on every rank; give the ones that write files to rank 0 only.
 // An error on one rank is printed to stderr with the rank and ends the

@@ -26,8 +26,15 @@ func (t *Trainer) Evaluate(ds data.Dataset) (loss, acc float64, err error) {
 
 // EvaluateMetrics evaluates as Evaluate and returns every metric: loss,
 // top-1 and top-5 accuracy, and the confusion matrix over the model's
-// output classes.
-func (t *Trainer) EvaluateMetrics(ds data.Dataset) (*Metrics, error) {
+// output classes. With Config.Dist, an error on one rank ends the job
+// (Comm.Abort), as in Fit, instead of leaving the others in the reduction.
+func (t *Trainer) EvaluateMetrics(ds data.Dataset) (_ *Metrics, err error) {
+	defer t.abortOnError(&err)
+	return t.evaluateMetrics(ds)
+}
+
+// evaluateMetrics is EvaluateMetrics without the abort (Fit has its own).
+func (t *Trainer) evaluateMetrics(ds data.Dataset) (*Metrics, error) {
 	if err := t.check("evaluated set", ds); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"sync"
 
 	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
@@ -84,6 +85,7 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 		if len(n.params) == 0 {
 			return nil, errors.New("train: the model has no trainable parameters")
 		}
+		warmGrad.Do(hashGradOnes)
 		if n.grads, err = G.Grad(n.loss, b.Learnables()...); err != nil {
 			return nil, errors.Wrap(err, "train: differentiating the loss")
 		}
@@ -234,4 +236,19 @@ func argmaxHits[T float](x []T, k int, b *data.Batch) int {
 		}
 	}
 	return hits
+}
+
+// warmGrad makes G.Grad safe to call from several goroutines at once (one
+// Trainer a rank, in-process): Grad adds Gorgonia's package-level
+// constant 1 (one node per dtype, shared by every graph) to the graph,
+// and that node's hash is computed on first use without a lock, a data
+// race between two first calls. hashGradOnes makes that first use, once.
+var warmGrad sync.Once
+
+func hashGradOnes() {
+	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
+		g := G.NewGraph()
+		x := G.NewScalar(g, dt, G.WithName("x"))
+		G.Grad(x, x) //nolint:errcheck // only its side effect on the shared constant matters
+	}
 }

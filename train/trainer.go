@@ -364,25 +364,33 @@ func (t *Trainer) epoch(n *Step, ld *data.Loader, st *State) (EpochStats, error)
 		st.Step++
 		st.GlobalStep++
 		st.Loss, st.LR = r.Loss, r.LR
+		// The epoch's sums are kept over all the ranks, step by step: the
+		// state rank 0 saves then holds the job's, which every resumed
+		// rank starts from.
+		loss, hits, top5, rows := r.Loss, float64(r.Correct), float64(r.Top5), float64(b.N)
+		if err := t.sumOverRanks(&loss, &hits, &top5, &rows); err != nil {
+			return es, err
+		}
 		a := &t.at
 		a.Step, a.GlobalStep = st.Step, st.GlobalStep
-		a.Sum += r.Loss
-		a.Correct += r.Correct
-		a.Top5 += r.Top5
-		a.Seen += b.N
+		a.Sum += loss
+		a.Correct += int(hits)
+		a.Top5 += int(top5)
+		a.Seen += int(rows)
 		a.Seconds += time.Since(start).Seconds()
 		start = time.Now()
 		if err := t.fire(st, Hook.OnStep); err != nil {
 			return es, err
 		}
 	}
-	sum, steps, hits, top5, rows := t.at.Sum, float64(st.Step), float64(t.at.Correct), float64(t.at.Top5), float64(t.at.Seen)
-	if err := t.sumOverRanks(&sum, &steps, &hits, &top5, &rows); err != nil {
-		return es, err
+	steps := float64(st.Step) // losses summed: one a step and rank
+	if t.distributed() {
+		steps *= float64(t.cfg.Dist.Size())
 	}
-	es.TrainLoss = sum / max(steps, 1)
-	es.TrainAcc = hits / max(rows, 1)
-	es.TrainTop5 = top5 / max(rows, 1)
+	rows := float64(t.at.Seen)
+	es.TrainLoss = t.at.Sum / max(steps, 1)
+	es.TrainAcc = float64(t.at.Correct) / max(rows, 1)
+	es.TrainTop5 = float64(t.at.Top5) / max(rows, 1)
 	return es, nil
 }
 
@@ -409,12 +417,12 @@ func (t *Trainer) shuffle(ld *data.Loader, e int) {
 // is one, else the weights.
 func (t *Trainer) evaluateAverage(ds data.Dataset) (*Metrics, error) {
 	if t.ema == nil {
-		return t.EvaluateMetrics(ds)
+		return t.evaluateMetrics(ds)
 	}
 	if err := t.ema.swap(t.ps); err != nil {
 		return nil, err
 	}
-	m, err := t.EvaluateMetrics(ds)
+	m, err := t.evaluateMetrics(ds)
 	if serr := t.ema.swap(t.ps); err == nil {
 		err = serr
 	}

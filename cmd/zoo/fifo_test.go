@@ -55,3 +55,26 @@ func refusesFIFO(t *testing.T, fifo string, args ...string) {
 		t.Fatalf("zoo %s blocked on the FIFO %s", strings.Join(args, " "), fifo)
 	}
 }
+
+// A FIFO given as --labels blocked zoo predict forever.
+func TestPredictRefusesFIFOLabels(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "labels.txt")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := runZoo("predict", "lenet", "--weights", filepath.Join(dir, "w.safetensors"), "--labels", fifo, "x.png")
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "--labels") || !strings.Contains(err.Error(), fifo) ||
+			!strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("error %v, want one naming --labels and the FIFO", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("zoo predict blocked on a FIFO given as --labels")
+	}
+}

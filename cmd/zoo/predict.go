@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"image"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/convzoo/convzoo/infer"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"github.com/spf13/cobra"
 )
@@ -71,7 +71,7 @@ others are still predicted, and the exit status is then 1.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&weight, "weights", "", "weights file (safetensors, torchvision state_dict names)")
+	f.StringVar(&weight, "weights", "", "weights file (safetensors or a torch.save .pt/.pth, torchvision state_dict names)")
 	f.IntVar(&top, "top", 5, "number of classes to print per picture")
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per picture, one a line")
 	f.StringVar(&labels, "labels", "", "file of class names, one a line (default: the data set's names)")
@@ -138,7 +138,7 @@ func printPrediction(w io.Writer, model, path string, cs []infer.Class, asJSON b
 // readLabels reads class names, one a line (a final newline and \r\n line
 // ends are fine); an empty name is an error naming the line.
 func readLabels(path string) ([]string, error) {
-	f, err := os.Open(path)
+	f, err := safefile.OpenRegular(path) // a FIFO is refused, never waited on
 	if err != nil {
 		return nil, errors.Wrap(err, "--labels")
 	}
