@@ -1,12 +1,15 @@
 package train
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/dist"
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -146,4 +149,38 @@ func (t *Trainer) reduceMetrics(m *Metrics) error {
 		}
 	}
 	return nil
+}
+
+// readState reads a saved state. With several ranks, rank 0 alone reads
+// the file and broadcasts its bytes (dist.BcastBytes), so the file need be
+// on rank 0's disk only; every rank then decodes the same bytes.
+func (t *Trainer) readState(path string) (map[string]*tensor.Dense, map[string]string, error) {
+	if !t.distributed() {
+		return graph.ReadSafetensorsFile(path)
+	}
+	b, err := ReadSharedFile(t.cfg.Dist, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return graph.ReadSafetensors(bytes.NewReader(b), path)
+}
+
+// ReadSharedFile returns the bytes of the file at path as rank 0 of c
+// reads it (a FIFO or device is refused); the other ranks receive them.
+func ReadSharedFile(c dist.Comm, path string) ([]byte, error) {
+	var b []byte
+	var err error
+	if c.Rank() == 0 {
+		b, err = readRegular(path)
+	}
+	return dist.BcastBytes(c, b, err, 0)
+}
+
+func readRegular(path string) ([]byte, error) {
+	f, err := safefile.OpenRegular(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
 }

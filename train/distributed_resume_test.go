@@ -20,6 +20,7 @@ import (
 // were rank 0's own, and every resumed rank started from them, so rank 0's
 // first steps were counted twice and rank 1's lost (zoo train --resume of
 // an mpirun job wrote another train_loss and train_acc to history.csv).
+// Rank 0 alone reads the state; rank 1's path does not exist.
 func TestDataParallelResumeMidEpochKeepsTrainStats(t *testing.T) {
 	full, err := mnist.Train()
 	if err != nil {
@@ -27,6 +28,9 @@ func TestDataParallelResumeMidEpochKeepsTrainStats(t *testing.T) {
 	}
 	set := full.Subset(32 * 2 * 8) // 8 steps of 2 ranks × 32
 	state := filepath.Join(t.TempDir(), "state.safetensors")
+	// Rank 1 is given a path that does not exist on "its host": rank 0
+	// alone reads the state and broadcasts it.
+	elsewhere := filepath.Join(t.TempDir(), "not-on-rank-1s-disk.safetensors")
 	run := func(resume bool) [][]train.EpochStats {
 		comms, err := dist.NewLocal(2)
 		if err != nil {
@@ -42,7 +46,11 @@ func TestDataParallelResumeMidEpochKeepsTrainStats(t *testing.T) {
 				tr, err := train.New(spec.New(zoo.Config{}), graph.NewParams(), train.Config{BatchSize: 32, Seed: 4,
 					Optimizer: &train.SGD{Momentum: 0.9}, LR: 0.01, Dist: comms[r], Input: []int{1, 28, 28}})
 				if err == nil && resume {
-					_, err = tr.ResumeFrom(state)
+					path := state
+					if r == 1 {
+						path = elsewhere
+					}
+					_, err = tr.ResumeFrom(path)
 				}
 				if err == nil && !resume && r == 0 {
 					err = tr.AddHooks(train.HookFuncs{Step: func(s *train.State) error {

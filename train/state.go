@@ -91,7 +91,7 @@ func (t *Trainer) ResumeFrom(path string) (map[string]string, error) {
 	fail := func(format string, args ...any) error {
 		return errors.Errorf("train: resuming from %s: "+format, append([]any{path}, args...)...)
 	}
-	ts, meta, err := graph.ReadSafetensorsFile(path)
+	ts, meta, err := t.readState(path)
 	if err != nil {
 		return nil, errors.Wrap(err, "train: resuming")
 	}

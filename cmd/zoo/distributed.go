@@ -1,11 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/convzoo/convzoo/dist"
 	"github.com/convzoo/convzoo/dist/mpi"
+	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/train"
+	"gorgonia.org/tensor"
 )
 
 // job is this process's place in a distributed run: comm is nil when
@@ -52,4 +56,17 @@ func (j job) end(err error) error {
 		err = ferr
 	}
 	return err
+}
+
+// readCheckpoint reads a checkpoint; in a distributed job rank 0 reads it
+// and broadcasts it, so it need be on rank 0's disk only.
+func (j job) readCheckpoint(path string) (map[string]*tensor.Dense, map[string]string, error) {
+	if j.comm == nil || j.comm.Size() < 2 {
+		return graph.ReadSafetensorsFile(path)
+	}
+	b, err := train.ReadSharedFile(j.comm, path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return graph.ReadSafetensors(bytes.NewReader(b), path)
 }

@@ -189,7 +189,7 @@ func TestResumeKeepsCheckpointEvery(t *testing.T) {
 		if err := cmd.ParseFlags(c.args); err != nil {
 			t.Fatal(err)
 		}
-		if err := f.restore(cmd, "lenet"); err != nil {
+		if err := f.restore(cmd, "lenet", job{}); err != nil {
 			t.Fatal(err)
 		}
 		if f.CheckpointEvery != c.want {

@@ -142,7 +142,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	}
 	defer func() { err = j.end(err) }()
 	if f.resume != "" {
-		if err := f.restore(cmd, name); err != nil {
+		if err := f.restore(cmd, name, j); err != nil {
 			return err
 		}
 		if max(f.Ranks, 1) != j.ranks() {
@@ -189,7 +189,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 	if f.out == "" {
 		f.out = freshRunDir(filepath.Join("runs", spec.Name))
 	}
-	if f.weights != "" {
+	if f.weights != "" && j.leader() { // rank 0 loads them; Fit broadcasts them
 		if err := readable("--weights", f.weights); err != nil {
 			return err
 		}
@@ -298,7 +298,7 @@ func (f *trainFlags) run(cmd *cobra.Command, name string) (err error) {
 
 // restore reads the settings of the run in --resume's folder into f,
 // refusing flags that would change the run.
-func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
+func (f *trainFlags) restore(cmd *cobra.Command, name string, j job) error {
 	var refused []string
 	cmd.Flags().Visit(func(fl *pflag.Flag) {
 		if !resumable[fl.Name] {
@@ -320,7 +320,7 @@ func (f *trainFlags) restore(cmd *cobra.Command, name string) error {
 		return errors.Errorf("--resume %s: want the output folder of a run (zoo train --out); to start from weights, use --weights FILE", f.resume)
 	}
 	path := filepath.Join(f.resume, checkpointFile)
-	_, meta, err := graph.ReadSafetensorsFile(path)
+	_, meta, err := j.readCheckpoint(path)
 	if err != nil {
 		return errors.Wrapf(err, "--resume %s", f.resume)
 	}
