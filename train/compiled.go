@@ -105,7 +105,7 @@ func CompileStep(model graph.Model, ps *graph.Params, cfg StepConfig) (*Step, er
 	if cfg.ReduceGrads != nil {
 		s.opt = reducing{cfg.Optimizer, cfg.ReduceGrads}
 	}
-	n, err := buildNet(model, ps, true, cfg.Dtype, s.rng, cfg.Batch, [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]},
+	n, err := buildNet(model, ps, cfg.Dtype, s.rng, cfg.Batch, [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]},
 		graph.CrossEntropyOpts{LabelSmoothing: cfg.LabelSmoothing})
 	if err != nil {
 		return nil, err
@@ -139,11 +139,11 @@ func (s *Step) Run(b *data.Batch) (StepResult, error) {
 		// would step uphill or fill the weights with NaN.
 		return StepResult{}, errors.Errorf("train: the schedule gives learning rate %v at epoch %d step %d, want a finite value >= 0", lr, ctx.Epoch+1, ctx.Step+1)
 	}
-	loss, correct, err := s.n.run(b, s.opt, lr)
+	loss, err := s.n.run(b, s.opt, lr)
 	if err != nil {
 		return StepResult{}, err
 	}
-	var m Metrics
+	var m Metrics // top-1 and top-5 from one pass over the logits
 	if err := m.addValue(s.n.logitsV, b.Labels[:b.N]); err != nil {
 		return StepResult{}, err
 	}
@@ -151,7 +151,7 @@ func (s *Step) Run(b *data.Batch) (StepResult, error) {
 	if ctx.StepsPerEpoch > 0 && s.Context.Step >= ctx.StepsPerEpoch {
 		s.Context.Epoch, s.Context.Step = ctx.Epoch+1, 0
 	}
-	return StepResult{Loss: loss, Correct: correct, Top5: m.Top5, N: b.N, LR: lr, Updated: !math.IsNaN(loss) && !math.IsInf(loss, 0)}, nil
+	return StepResult{Loss: loss, Correct: m.Top1, Top5: m.Top5, N: b.N, LR: lr, Updated: !math.IsNaN(loss) && !math.IsInf(loss, 0)}, nil
 }
 
 // Close releases the compiled machine.

@@ -1,7 +1,6 @@
 package train
 
 import (
-	"fmt"
 	"math"
 	"math/rand"
 	"sync"
@@ -31,10 +30,12 @@ type net struct {
 	classes      int
 }
 
-// buildNet builds model over ps at the given batch size and input dims.
-// xo configures the loss (label smoothing).
-func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts) (n *net, err error) {
-	b := graph.NewBuilder(ps, graph.Config{Training: training, Dtype: dt, Rand: rng})
+// buildNet builds the training graph of model over ps at the given batch
+// size and input dims: the loss (with the auxiliary heads) and its
+// gradients. xo configures the loss (label smoothing). Evaluation graphs
+// are graph.Compile's.
+func buildNet(model graph.Model, ps *graph.Params, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts) (n *net, err error) {
+	b := graph.NewBuilder(ps, graph.Config{Training: true, Dtype: dt, Rand: rng})
 	defer func() {
 		r := recover()
 		switch {
@@ -42,9 +43,9 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 		case b.Err() != nil:
 			// A layer failed and returned nil, and the model read that node
 			// (a nil pointer dereference): the layer's error is the cause.
-			n, err = nil, errors.Wrapf(b.Err(), "train: building the %s graph", mode(training))
+			n, err = nil, errors.Wrapf(b.Err(), "train: building the training graph")
 		default:
-			n, err = nil, errors.Errorf("train: building the %s graph: the model panicked: %v", mode(training), r)
+			n, err = nil, errors.Errorf("train: building the training graph: the model panicked: %v", r)
 		}
 	}()
 	n = &net{b: b, batch: batch}
@@ -52,7 +53,7 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 	n.y = b.Input("labels", batch)
 	n.logits = model(b, n.x)
 	if err := b.Err(); err != nil {
-		return nil, errors.Wrapf(err, "train: building the %s graph", mode(training))
+		return nil, errors.Wrapf(err, "train: building the training graph")
 	}
 	if n.logits == nil || n.logits.Dims() != 2 || n.logits.Shape()[0] != batch {
 		var s tensor.Shape
@@ -63,47 +64,36 @@ func buildNet(model graph.Model, ps *graph.Params, training bool, dt tensor.Dtyp
 	}
 	n.classes = n.logits.Shape()[1]
 	n.loss = b.CrossEntropyWith(n.logits, n.y, xo)
-	if training {
-		for i, aux := range b.Aux() {
-			l := b.CrossEntropyWith(aux.Logits, n.y, xo)
-			if b.Err() != nil {
-				break
-			}
-			if l, err = weighted(l, aux.Weight, dt); err == nil {
-				n.loss, err = G.Add(n.loss, l)
-			}
-			if err != nil {
-				return nil, errors.Wrapf(err, "train: adding auxiliary loss %d", i)
-			}
+	for i, aux := range b.Aux() {
+		l := b.CrossEntropyWith(aux.Logits, n.y, xo)
+		if b.Err() != nil {
+			break
+		}
+		if l, err = weighted(l, aux.Weight, dt); err == nil {
+			n.loss, err = G.Add(n.loss, l)
+		}
+		if err != nil {
+			return nil, errors.Wrapf(err, "train: adding auxiliary loss %d", i)
 		}
 	}
 	if err := b.Err(); err != nil {
-		return nil, errors.Wrapf(err, "train: building the %s loss", mode(training))
+		return nil, errors.Wrapf(err, "train: building the training loss")
 	}
-	if training {
-		n.params = b.LearnableParams()
-		if len(n.params) == 0 {
-			return nil, errors.New("train: the model has no trainable parameters")
-		}
-		warmGrad.Do(hashGradOnes)
-		if n.grads, err = G.Grad(n.loss, b.Learnables()...); err != nil {
-			return nil, errors.Wrap(err, "train: differentiating the loss")
-		}
-		n.gradT = make([]*tensor.Dense, len(n.grads))
+	n.params = b.LearnableParams()
+	if len(n.params) == 0 {
+		return nil, errors.New("train: the model has no trainable parameters")
 	}
+	warmGrad.Do(hashGradOnes)
+	if n.grads, err = G.Grad(n.loss, b.Learnables()...); err != nil {
+		return nil, errors.Wrap(err, "train: differentiating the loss")
+	}
+	n.gradT = make([]*tensor.Dense, len(n.grads))
 	G.Read(n.logits, &n.logitsV)
 	G.Read(n.loss, &n.lossV)
 	n.xT = tensor.New(tensor.WithShape(batch, dims[0], dims[1], dims[2]), tensor.Of(dt))
 	n.yT = tensor.New(tensor.WithShape(batch), tensor.Of(dt))
 	n.vm = G.NewTapeMachine(b.Graph())
 	return n, nil
-}
-
-func mode(training bool) string {
-	if training {
-		return "training"
-	}
-	return "evaluation"
 }
 
 // weighted returns w·l, or l itself when w is 1.
@@ -119,10 +109,10 @@ func weighted(l *G.Node, w float64, dt tensor.Dtype) (*G.Node, error) {
 }
 
 // run loads the batch (rows past b.N get label -1, which the loss
-// ignores), runs the machine, and returns the loss and the number of real
-// rows whose arg-max logit is the label. With an optimizer it then updates
-// the parameters. The machine is reset before returning.
-func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, correct int, err error) {
+// ignores), runs the machine and returns the loss; the logits are left in
+// n.logitsV. With an optimizer it then updates the parameters. The machine
+// is reset before returning.
+func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, err error) {
 	defer n.vm.Reset()
 	switch x := n.xT.Data().(type) {
 	case []float32:
@@ -135,34 +125,31 @@ func (n *net) run(b *data.Batch, opt Optimizer, lr float64) (loss float64, corre
 		err = fillLabels(n.yT.Data().([]float64), b, n.classes)
 	}
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if err := G.Let(n.x, n.xT); err != nil {
-		return 0, 0, errors.Wrap(err, "train: setting the input")
+		return 0, errors.Wrap(err, "train: setting the input")
 	}
 	if err := G.Let(n.y, n.yT); err != nil {
-		return 0, 0, errors.Wrap(err, "train: setting the labels")
+		return 0, errors.Wrap(err, "train: setting the labels")
 	}
 	if err := n.vm.RunAll(); err != nil {
-		return 0, 0, errors.Wrap(err, "train: running the graph")
+		return 0, errors.Wrap(err, "train: running the graph")
 	}
 	if loss, err = scalar(n.lossV); err != nil {
-		return 0, 0, err
-	}
-	if correct, err = countCorrect(n.logitsV, b); err != nil {
-		return 0, 0, err
+		return 0, err
 	}
 	if opt == nil || math.IsNaN(loss) || math.IsInf(loss, 0) {
-		return loss, correct, nil
+		return loss, nil
 	}
 	for i, g := range n.grads {
 		d, ok := g.Value().(*tensor.Dense)
 		if !ok {
-			return 0, 0, errors.Errorf("train: gradient of %q is %T, want a tensor", n.params[i].Name, g.Value())
+			return 0, errors.Errorf("train: gradient of %q is %T, want a tensor", n.params[i].Name, g.Value())
 		}
 		n.gradT[i] = d
 	}
-	return loss, correct, opt.Step(n.params, n.gradT, lr)
+	return loss, opt.Step(n.params, n.gradT, lr)
 }
 
 // fillLabels writes the labels of b's real rows into y, and -1 (which the
@@ -203,39 +190,6 @@ func scalar(v G.Value) (float64, error) {
 		}
 	}
 	return 0, errors.Errorf("train: the loss is %v, want a float scalar", v)
-}
-
-// countCorrect counts the real rows of b whose arg-max logit is the label.
-func countCorrect(v G.Value, b *data.Batch) (int, error) {
-	d, ok := v.(*tensor.Dense)
-	if !ok || d.Dims() != 2 {
-		return 0, errors.Errorf("train: logits value %v, want a matrix", v)
-	}
-	k := d.Shape()[1]
-	switch x := d.Data().(type) {
-	case []float32:
-		return argmaxHits(x, k, b), nil
-	case []float64:
-		return argmaxHits(x, k, b), nil
-	}
-	return 0, fmt.Errorf("train: logits of dtype %v", d.Dtype())
-}
-
-func argmaxHits[T float](x []T, k int, b *data.Batch) int {
-	hits := 0
-	for i := 0; i < b.N; i++ {
-		row := x[i*k : (i+1)*k]
-		best := 0
-		for j, v := range row {
-			if v > row[best] {
-				best = j
-			}
-		}
-		if best == b.Labels[i] {
-			hits++
-		}
-	}
-	return hits
 }
 
 // warmGrad makes G.Grad safe to call from several goroutines at once (one

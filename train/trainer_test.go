@@ -92,8 +92,8 @@ func TestEvalModeAndSharedWeights(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f1, _, err1 := n.n.run(b, nil, 0)
-	f2, _, err2 := n.n.run(b, nil, 0)
+	f1, err1 := n.n.run(b, nil, 0)
+	f2, err2 := n.n.run(b, nil, 0)
 	if err1 != nil || err2 != nil || f1 == f2 {
 		t.Errorf("training forward twice: %v, %v (%v, %v); want two different losses", f1, f2, err1, err2)
 	}
