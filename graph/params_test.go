@@ -2,7 +2,6 @@ package graph
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,23 +121,5 @@ func TestReadSafetensorsRejectsCorruptFiles(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "case.safetensors") {
 			t.Errorf("%s: error %q does not name the file", name, err)
 		}
-	}
-}
-
-func TestWriteFileAtomicKeepsOldFileOnError(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "w")
-	os.WriteFile(path, []byte("good"), 0o644)
-	err := WriteFileAtomic(path, func(w io.Writer) error {
-		w.Write([]byte("half"))
-		return os.ErrClosed
-	})
-	if err == nil {
-		t.Fatal("no error")
-	}
-	if b, _ := os.ReadFile(path); string(b) != "good" {
-		t.Fatalf("file is %q", b)
-	}
-	if ents, _ := os.ReadDir(filepath.Dir(path)); len(ents) != 1 {
-		t.Fatalf("temporary file left behind: %v", ents)
 	}
 }

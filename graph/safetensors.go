@@ -266,14 +266,6 @@ func WriteSafetensorsFile(path string, ts map[string]*tensor.Dense, meta map[str
 	return nil
 }
 
-// WriteFileAtomic writes path with safefile.Write.
-//
-// Deprecated: use safefile.Write; kept so that code written against it
-// still builds.
-func WriteFileAtomic(path string, write func(w io.Writer) error) error {
-	return safefile.Write(path, write)
-}
-
 // Map returns the store as a name -> tensor map (the tensors themselves,
 // not copies).
 func (ps *Params) Map() map[string]*tensor.Dense {

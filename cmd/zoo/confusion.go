@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
@@ -38,7 +38,7 @@ func writeConfusion(path string, m *train.Metrics, names []string) error {
 	names = classNames(names, m.Classes)
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".csv":
-		return graph.WriteFileAtomic(path, func(w io.Writer) error { return confusionCSV(w, m, names) })
+		return safefile.Write(path, func(w io.Writer) error { return confusionCSV(w, m, names) })
 	case ".png":
 		side := min(max(400, 60*m.Classes+200), 4000)
 		p, err := confusionPlot(m, names)

@@ -5,7 +5,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/pkg/errors"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -35,7 +35,7 @@ func savePNG(path string, width, height int, plots ...*plot.Plot) error {
 	for i, p := range plots {
 		p.Draw(canvases[0][i])
 	}
-	return graph.WriteFileAtomic(path, func(w io.Writer) error {
+	return safefile.Write(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
