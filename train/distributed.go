@@ -151,29 +151,29 @@ func (t *Trainer) reduceMetrics(m *Metrics) error {
 	return nil
 }
 
-// readState reads a saved state. With several ranks, rank 0 alone reads
-// the file and broadcasts its bytes (dist.BcastBytes), so the file need be
-// on rank 0's disk only; every rank then decodes the same bytes.
+// readState reads a saved state (ReadSafetensorsShared over Config.Dist).
 func (t *Trainer) readState(path string) (map[string]*tensor.Dense, map[string]string, error) {
-	if !t.distributed() {
-		return graph.ReadSafetensorsFile(path)
-	}
-	b, err := ReadSharedFile(t.cfg.Dist, path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return graph.ReadSafetensors(bytes.NewReader(b), path)
+	return ReadSafetensorsShared(t.cfg.Dist, path)
 }
 
-// ReadSharedFile returns the bytes of the file at path as rank 0 of c
-// reads it (a FIFO or device is refused); the other ranks receive them.
-func ReadSharedFile(c dist.Comm, path string) ([]byte, error) {
+// ReadSafetensorsShared reads a safetensors file. With several ranks in c,
+// rank 0 alone reads it (a FIFO or device is refused) and broadcasts its
+// bytes (dist.BcastBytes), so the file need be on rank 0's disk only;
+// every rank decodes the same bytes. With c nil or one rank it is
+// graph.ReadSafetensorsFile.
+func ReadSafetensorsShared(c dist.Comm, path string) (map[string]*tensor.Dense, map[string]string, error) {
+	if c == nil || c.Size() < 2 {
+		return graph.ReadSafetensorsFile(path)
+	}
 	var b []byte
 	var err error
 	if c.Rank() == 0 {
 		b, err = readRegular(path)
 	}
-	return dist.BcastBytes(c, b, err, 0)
+	if b, err = dist.BcastBytes(c, b, err, 0); err != nil {
+		return nil, nil, err
+	}
+	return graph.ReadSafetensors(bytes.NewReader(b), path)
 }
 
 func readRegular(path string) ([]byte, error) {

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/convzoo/convzoo/dist"
 	"github.com/convzoo/convzoo/dist/mpi"
-	"github.com/convzoo/convzoo/graph"
 	"github.com/convzoo/convzoo/train"
 	"gorgonia.org/tensor"
 )
@@ -61,12 +59,5 @@ func (j job) end(err error) error {
 // readCheckpoint reads a checkpoint; in a distributed job rank 0 reads it
 // and broadcasts it, so it need be on rank 0's disk only.
 func (j job) readCheckpoint(path string) (map[string]*tensor.Dense, map[string]string, error) {
-	if j.comm == nil || j.comm.Size() < 2 {
-		return graph.ReadSafetensorsFile(path)
-	}
-	b, err := train.ReadSharedFile(j.comm, path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return graph.ReadSafetensors(bytes.NewReader(b), path)
+	return train.ReadSafetensorsShared(j.comm, path)
 }
