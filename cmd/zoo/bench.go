@@ -34,9 +34,13 @@ type benchResult struct {
 	InferImgPerS    float64 `json:"infer_img_per_s"`
 	TrainStepMedian float64 `json:"train_step_ms_median"`
 	InferMedian     float64 `json:"infer_ms_median"`
-	PeakRSSBytes    int64   `json:"peak_rss_bytes"`
-	Threads         int     `json:"threads"`
-	GoVersion       string  `json:"go_version"`
+	// TrainTotal and InferTotal are the wall time of all the timed steps
+	// (warm-ups excluded), as bench/pytorch reports train_total_ms.
+	TrainTotal   float64 `json:"train_total_ms,omitempty"`
+	InferTotal   float64 `json:"infer_total_ms,omitempty"`
+	PeakRSSBytes int64   `json:"peak_rss_bytes"`
+	Threads      int     `json:"threads"`
+	GoVersion    string  `json:"go_version"`
 }
 
 func benchCmd() *cobra.Command {
@@ -81,13 +85,13 @@ second from the median step and the process's peak resident memory.`,
 			}
 			ps := graph.NewParams()
 			if !inf {
-				if r.TrainStepMedian, err = benchTrain(spec, cfg, ps, m, steps); err != nil {
+				if r.TrainStepMedian, r.TrainTotal, err = benchTrain(spec, cfg, ps, m, steps); err != nil {
 					return err
 				}
 				r.TrainImgPerS = float64(m.batch) / (r.TrainStepMedian / 1000)
 			}
 			if !trainOnly {
-				if r.InferMedian, err = benchInfer(spec, cfg, ps, m.size, ib, steps); err != nil {
+				if r.InferMedian, r.InferTotal, err = benchInfer(spec, cfg, ps, m.size, ib, steps); err != nil {
 					return err
 				}
 				r.InferImgPerS = float64(ib) / (r.InferMedian / 1000)
@@ -117,12 +121,13 @@ second from the median step and the process's peak resident memory.`,
 }
 
 // benchTrain times train.Step (forward, loss with auxiliary heads,
-// backward, Adam update) on one random batch.
-func benchTrain(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, m modelFlags, steps int) (float64, error) {
+// backward, Adam update) on one random batch; it returns the median step
+// and the total of the timed steps, in milliseconds.
+func benchTrain(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, m modelFlags, steps int) (median, total float64, err error) {
 	c, h, w := inputDims(spec, cfg, m.size)
 	step, err := train.CompileStep(spec.New(cfg), ps, train.StepConfig{Batch: m.batch, Input: []int{c, h, w}, Seed: 1})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer step.Close()
 	rng := rand.New(rand.NewSource(1))
@@ -136,11 +141,12 @@ func benchTrain(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, m modelFlags, s
 	})
 }
 
-func benchInfer(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, size, batch, steps int) (float64, error) {
+// benchInfer times the compiled evaluation net like benchTrain.
+func benchInfer(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, size, batch, steps int) (median, total float64, err error) {
 	c, h, w := inputDims(spec, cfg, size)
 	net, err := graph.Compile(spec.New(cfg), ps, graph.CompileConfig{Batch: batch, Input: []int{c, h, w}})
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer net.Close()
 	x := randomTensor(rand.New(rand.NewSource(2)), tensor.Shape{batch, c, h, w}, 0)
@@ -151,23 +157,25 @@ func benchInfer(spec zoo.Spec, cfg zoo.Config, ps *graph.Params, size, batch, st
 }
 
 // timeSteps runs step 3 times to warm up, then steps times, and returns
-// the median in milliseconds.
-func timeSteps(steps int, step func() error) (float64, error) {
+// the median step and the wall time of the timed steps, in milliseconds.
+func timeSteps(steps int, step func() error) (median, total float64, err error) {
 	for range 3 {
 		if err := step(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 	}
 	ms := make([]float64, steps)
+	start := time.Now()
 	for i := range ms {
 		t0 := time.Now()
 		if err := step(); err != nil {
-			return 0, err
+			return 0, 0, err
 		}
 		ms[i] = float64(time.Since(t0).Microseconds()) / 1000
 	}
+	total = float64(time.Since(start).Microseconds()) / 1000
 	sort.Float64s(ms)
-	return ms[len(ms)/2], nil
+	return ms[len(ms)/2], total, nil
 }
 
 // randomTensor is a float32 tensor of uniform [0,1) values, or of class

@@ -152,4 +152,15 @@ func TestBenchJSON(t *testing.T) {
 	if r["model"] != "lenet" || r["batch"].(float64) != 8 || r["train_img_per_s"].(float64) <= 0 || r["peak_rss_bytes"].(float64) <= 0 {
 		t.Errorf("bench JSON values: %s", out)
 	}
+	// The total wall time of the 2 timed steps is at least 2 medians'
+	// worth minus the faster one: total >= median (bench/compare.sh reads it).
+	for _, k := range []string{"train", "infer"} {
+		med, _ := r[k+"_step_ms_median"].(float64)
+		if k == "infer" {
+			med, _ = r["infer_ms_median"].(float64)
+		}
+		if tot, _ := r[k+"_total_ms"].(float64); med <= 0 || tot < med {
+			t.Errorf("bench JSON %s_total_ms %v below its median step %v: %s", k, r[k+"_total_ms"], med, out)
+		}
+	}
 }
