@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/convzoo/convzoo/internal/safefile"
 	"github.com/convzoo/convzoo/train"
@@ -40,6 +41,7 @@ several runs overlaid, each named by its folder.`,
 				}
 				runs[i] = h
 			}
+			distinctNames(runs)
 			loss, acc, err := curves(runs)
 			if err != nil {
 				return err
@@ -57,10 +59,10 @@ several runs overlaid, each named by its folder.`,
 	return cmd
 }
 
-// namedHistory is one run's history and its name (the folder's base name).
+// namedHistory is one run's history, its folder and its legend name.
 type namedHistory struct {
-	name  string
-	stats []train.EpochStats
+	dir, name string
+	stats     []train.EpochStats
 }
 
 // readHistory reads dir/history.csv; errors name the file.
@@ -78,7 +80,27 @@ func readHistory(dir string) (namedHistory, error) {
 	if len(stats) == 0 {
 		return namedHistory{}, errors.Errorf("%s: no epochs", path)
 	}
-	return namedHistory{name: filepath.Base(filepath.Clean(dir)), stats: stats}, nil
+	return namedHistory{dir: dir, name: filepath.Base(filepath.Clean(dir)), stats: stats}, nil
+}
+
+// distinctNames gives every run a distinct legend name: the folder's base
+// name, or, where two runs share it (a/lenet and b/lenet), as many of the
+// trailing path elements as it takes to tell them apart.
+func distinctNames(runs []namedHistory) {
+	for depth := 1; ; depth++ {
+		seen, clash, exhausted := map[string]bool{}, false, true
+		for i := range runs {
+			parts := strings.Split(filepath.ToSlash(filepath.Clean(runs[i].dir)), "/")
+			k := max(0, len(parts)-depth)
+			exhausted = exhausted && k == 0
+			runs[i].name = strings.Join(parts[k:], "/")
+			clash = clash || seen[runs[i].name]
+			seen[runs[i].name] = true
+		}
+		if !clash || exhausted {
+			return
+		}
+	}
 }
 
 // curves returns the loss and the accuracy plots of runs.

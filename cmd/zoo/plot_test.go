@@ -169,3 +169,25 @@ func checkEvalConfusion(t *testing.T, out, path string) {
 		t.Errorf("confusion matrix counts %d examples, want 10000", total)
 	}
 }
+
+// TestPlotLegendNames: runs in folders of the same name get the path
+// elements that tell them apart, not the same legend twice.
+func TestPlotLegendNames(t *testing.T) {
+	for _, tc := range []struct{ dirs, want []string }{
+		{[]string{"runs/adam", "runs/sgd"}, []string{"adam", "sgd"}},
+		{[]string{"a/lenet", "b/lenet/"}, []string{"a/lenet", "b/lenet"}},
+		{[]string{"x/a/lenet", "y/a/lenet", "z/resnet20"}, []string{"x/a/lenet", "y/a/lenet", "z/resnet20"}},
+		{[]string{"lenet", "./lenet"}, []string{"lenet", "lenet"}}, // the same folder twice: nothing tells them apart
+	} {
+		runs := make([]namedHistory, len(tc.dirs))
+		for i, d := range tc.dirs {
+			runs[i].dir = d
+		}
+		distinctNames(runs)
+		for i, r := range runs {
+			if r.name != tc.want[i] {
+				t.Errorf("%v: run %d named %q, want %q", tc.dirs, i, r.name, tc.want[i])
+			}
+		}
+	}
+}

@@ -20,7 +20,7 @@ type scheduleFlags struct {
 func (s *scheduleFlags) register(fl *pflag.FlagSet) {
 	fl.IntSliceVar(&s.Milestones, "milestones", nil, "multistep: epochs (from 0; after the warm-up, as torchvision's SequentialLR) at which the rate is multiplied by --gamma, e.g. 82,123")
 	fl.Float64Var(&s.Gamma, "gamma", 0.1, "multistep and plateau: factor of each decay")
-	fl.IntVar(&s.Patience, "patience", 10, "plateau: epochs without a lower test loss before a decay")
+	fl.IntVar(&s.Patience, "patience", 10, "plateau: a decay comes after more than this many epochs without a lower test loss (PyTorch's patience)")
 	fl.IntVar(&s.WarmupEpochs, "warmup-epochs", 0, "linear warm-up epochs before the schedule (torchvision's --lr-warmup-epochs)")
 	fl.Float64Var(&s.WarmupFactor, "warmup-factor", 0.01, "factor of the first warm-up epoch (torchvision's --lr-warmup-decay)")
 }

@@ -107,7 +107,7 @@ printed at start, each marked with where it came from.`,
 	fl.IntVar(&f.Epochs, "epochs", 1, "number of epochs")
 	fl.Float64Var(&f.LR, "lr", 1e-3, "learning rate")
 	fl.StringVar(&f.Optimizer, "optimizer", "adam", "optimizer: adam, adamw, sgd")
-	fl.StringVar(&f.Schedule, "schedule", "constant", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after --patience epochs without a lower test loss)")
+	fl.StringVar(&f.Schedule, "schedule", "constant", "learning-rate schedule: constant, cosine (annealed to 0 at every step), multistep (×gamma at --milestones), plateau (×gamma after more than --patience epochs without a lower test loss)")
 	f.Sched.register(fl)
 	fl.Float64Var(&f.EMADecay, "ema-decay", 0, "keep an exponential moving average of the weights with this decay, evaluated and saved in place of the raw weights (0: none)")
 	fl.IntVar(&f.EMASteps, "ema-steps", 1, "steps between moving-average updates")
