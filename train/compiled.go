@@ -33,6 +33,10 @@ type StepConfig struct {
 	// LabelSmoothing in [0,1) smooths the loss's targets as
 	// torch.nn.CrossEntropyLoss(label_smoothing); 0 means none.
 	LabelSmoothing float64
+
+	// noPlan gives every op its own output buffer (no op.PlanBuffers):
+	// the tests compare the two.
+	noPlan bool
 }
 
 // A Step is a model compiled for training at one batch size: one Run is a
@@ -106,7 +110,7 @@ func CompileStep(model graph.Model, ps *graph.Params, cfg StepConfig) (*Step, er
 		s.opt = reducing{cfg.Optimizer, cfg.ReduceGrads}
 	}
 	n, err := buildNet(model, ps, cfg.Dtype, s.rng, cfg.Batch, [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]},
-		graph.CrossEntropyOpts{LabelSmoothing: cfg.LabelSmoothing})
+		graph.CrossEntropyOpts{LabelSmoothing: cfg.LabelSmoothing}, !cfg.noPlan)
 	if err != nil {
 		return nil, err
 	}
