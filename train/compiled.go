@@ -56,6 +56,7 @@ type Step struct {
 	rng   *rand.Rand
 	masks int64 // seed of the dropout streams
 	opt   Optimizer
+	gc    gcPacer
 }
 
 // StepResult is the outcome of one Run.
@@ -144,6 +145,7 @@ func (s *Step) Run(b *data.Batch) (StepResult, error) {
 		return StepResult{}, errors.Errorf("train: the schedule gives learning rate %v at epoch %d step %d, want a finite value >= 0", lr, ctx.Epoch+1, ctx.Step+1)
 	}
 	loss, err := s.n.run(b, s.opt, lr)
+	s.gc.afterStep()
 	if err != nil {
 		return StepResult{}, err
 	}
