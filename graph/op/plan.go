@@ -70,7 +70,7 @@ func PlanBuffers[R comparable](order G.Nodes, reg map[*G.Node]R, keep G.Nodes) (
 			s.shareScratch(shared)
 		}
 		switch {
-		case custom && op.OverwritesInput() == 0 && len(kids) > 0 && reg[n] == reg[kids[0]]:
+		case custom && op.OverwritesInput() == 0 && len(kids) > 0 && sameRegister(reg, n, kids[0]):
 			as = aliases[kids[0]] // written over its first input
 		case custom && !n.IsScalar():
 			v := &planned{op: op, shape: n.Shape().Clone(), dt: n.Dtype(), def: i, end: i}
@@ -81,7 +81,9 @@ func PlanBuffers[R comparable](order G.Nodes, reg map[*G.Node]R, keep G.Nodes) (
 				as = append(as, aliases[c]...)
 			}
 			if _, ok := n.Op().(G.UsePreallocDoer); ok {
-				as = append(as, held[reg[n]]...)
+				if r, ok := reg[n]; ok {
+					as = append(as, held[r]...)
+				}
 			}
 		}
 		aliases[n] = as
@@ -172,6 +174,13 @@ func place(vals []*planned) (PlanStats, error) {
 }
 
 func alignUp(n int) int { return (n + slabAlign - 1) / slabAlign * slabAlign }
+
+// sameRegister reports whether a and b have one register.
+func sameRegister[R comparable](reg map[*G.Node]R, a, b *G.Node) bool {
+	ra, ok := reg[a]
+	rb, okb := reg[b]
+	return ok && okb && ra == rb
+}
 
 // children lists n's inputs in order.
 func children(n *G.Node) G.Nodes {

@@ -2,6 +2,7 @@ package op
 
 import (
 	"math/rand"
+	"strings"
 	"testing"
 
 	G "gorgonia.org/gorgonia"
@@ -83,5 +84,21 @@ func TestPlanFollowsViews(t *testing.T) {
 		if got[i] != want[i] {
 			t.Fatalf("element %d: %v with the plan, %v without", i, got[i], want[i])
 		}
+	}
+}
+
+// TestPlanKeepOutsideProgram: a kept node the program does not run is an
+// error naming it, not a plan that forgets it.
+func TestPlanKeepOutsideProgram(t *testing.T) {
+	g := G.NewGraph()
+	x := G.NodeFromAny(g, randTensor(rand.New(rand.NewSource(1)), 2, 3), G.WithName("x"))
+	y, err := ReLU(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := G.NodeFromAny(G.NewGraph(), randTensor(rand.New(rand.NewSource(2)), 2, 3), G.WithName("elsewhere"))
+	_, err = PlanBuffers(G.Nodes{x, y}, map[*G.Node]int{x: 0, y: 1}, G.Nodes{other})
+	if err == nil || !strings.Contains(err.Error(), "elsewhere") {
+		t.Errorf("err = %v, want one naming the kept node", err)
 	}
 }
