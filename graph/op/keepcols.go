@@ -4,9 +4,10 @@ package op
 // rebuilds its im2col columns in the backward pass even when they fit
 // keepColsBytes. Rebuilding costs about as much per column as keeping
 // them costs memory, but relative to the weight gradient's GEMM (outC
-// multiply-adds per column element) it is about 1/outC: a few percent of
-// the layer from 128 channels on (ResNet-18's layers 2 to 4: ~190 MB at
-// batch 8), where CIFAR ResNets' 16 to 64 channels keep theirs.
+// multiply-adds per column element) it is about 1/outC: small from 128
+// channels on (ResNet-18's layers 2 to 4: ~170 MB at batch 8, for ~7% more
+// CPU time a step, measured), where CIFAR ResNets' 16 to 64 channels keep
+// theirs.
 var keepColsMinOut = 128
 
 // keepCols reports whether a differentiated convolution of batch n and
