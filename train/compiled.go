@@ -33,6 +33,10 @@ type StepConfig struct {
 	// LabelSmoothing in [0,1) smooths the loss's targets as
 	// torch.nn.CrossEntropyLoss(label_smoothing); 0 means none.
 	LabelSmoothing float64
+
+	// noPlan gives every op its own output buffer (no op.PlanBuffers):
+	// the tests compare the two.
+	noPlan bool
 }
 
 // A Step is a model compiled for training at one batch size: one Run is a
@@ -52,6 +56,7 @@ type Step struct {
 	rng   *rand.Rand
 	masks int64 // seed of the dropout streams
 	opt   Optimizer
+	gc    gcPacer
 }
 
 // StepResult is the outcome of one Run.
@@ -106,7 +111,7 @@ func CompileStep(model graph.Model, ps *graph.Params, cfg StepConfig) (*Step, er
 		s.opt = reducing{cfg.Optimizer, cfg.ReduceGrads}
 	}
 	n, err := buildNet(model, ps, cfg.Dtype, s.rng, cfg.Batch, [3]int{cfg.Input[0], cfg.Input[1], cfg.Input[2]},
-		graph.CrossEntropyOpts{LabelSmoothing: cfg.LabelSmoothing})
+		graph.CrossEntropyOpts{LabelSmoothing: cfg.LabelSmoothing}, !cfg.noPlan)
 	if err != nil {
 		return nil, err
 	}
@@ -140,6 +145,7 @@ func (s *Step) Run(b *data.Batch) (StepResult, error) {
 		return StepResult{}, errors.Errorf("train: the schedule gives learning rate %v at epoch %d step %d, want a finite value >= 0", lr, ctx.Epoch+1, ctx.Step+1)
 	}
 	loss, err := s.n.run(b, s.opt, lr)
+	s.gc.afterStep()
 	if err != nil {
 		return StepResult{}, err
 	}

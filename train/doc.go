@@ -10,7 +10,12 @@
 // compiled training step that the Trainer, `zoo bench` and the zoo smoke
 // tests use: copy the batch into tensors the Step owns, Let them, RunAll,
 // pass the gradients to StepConfig.ReduceGrads, update the parameters at
-// the Schedule's rate, Reset.
+// the Schedule's rate, Reset. The training machine is compiled with a
+// buffer plan (op.PlanBuffers): the ops' outputs share one slab where
+// their lifetimes in the program do not overlap, so a step holds the
+// activations the backward pass reads and a few gradients at a time, not
+// one buffer per node; Run also bounds the garbage between collections
+// (gcPacer).
 //
 // A Schedule is a pure function of a ScheduleContext (epoch, step, steps
 // per epoch, base rate, the monitored loss of every epoch): Constant,

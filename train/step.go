@@ -7,6 +7,7 @@ import (
 
 	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
+	"github.com/convzoo/convzoo/graph/op"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -28,13 +29,15 @@ type net struct {
 	lossV        G.Value
 	batch        int
 	classes      int
+	plan         op.PlanStats // zero without a buffer plan
 }
 
 // buildNet builds the training graph of model over ps at the given batch
 // size and input dims: the loss (with the auxiliary heads) and its
 // gradients. xo configures the loss (label smoothing). Evaluation graphs
 // are graph.Compile's.
-func buildNet(model graph.Model, ps *graph.Params, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts) (n *net, err error) {
+// With plan, the machine's values share buffers (see compileMachine).
+func buildNet(model graph.Model, ps *graph.Params, dt tensor.Dtype, rng *rand.Rand, batch int, dims [3]int, xo graph.CrossEntropyOpts, plan bool) (n *net, err error) {
 	b := graph.NewBuilder(ps, graph.Config{Training: true, Dtype: dt, Rand: rng})
 	defer func() {
 		r := recover()
@@ -92,7 +95,9 @@ func buildNet(model graph.Model, ps *graph.Params, dt tensor.Dtype, rng *rand.Ra
 	G.Read(n.loss, &n.lossV)
 	n.xT = tensor.New(tensor.WithShape(batch, dims[0], dims[1], dims[2]), tensor.Of(dt))
 	n.yT = tensor.New(tensor.WithShape(batch), tensor.Of(dt))
-	n.vm = G.NewTapeMachine(b.Graph())
+	if n.vm, n.plan, err = compileMachine(b.Graph(), plan, append(G.Nodes{n.loss, n.logits}, n.grads...)); err != nil {
+		return nil, err
+	}
 	return n, nil
 }
 

@@ -22,24 +22,37 @@ func grow[T any](b []T, n int) []T {
 }
 
 // scratch holds one growable buffer per worker, and kept, a buffer a
-// forward kernel fills for its backward kernels.
+// forward kernel fills for its backward kernels. The worker buffers are
+// the kernel's own, or, once a buffer plan shares them (pool set), those
+// of every kernel of its graph: a buffer is only used within one call.
 type scratch[T float] struct {
-	bufs [][]T
+	own  [][]T
+	pool *[][]T
 	kept []T
+}
+
+// bufs is the worker buffers in use.
+func (s *scratch[T]) bufs() *[][]T {
+	if s.pool != nil {
+		return s.pool
+	}
+	return &s.own
 }
 
 // get returns worker's buffer of exactly size elements (contents
 // undefined). prepare must have been called with at least worker+1.
 func (s *scratch[T]) get(worker, size int) []T {
-	if cap(s.bufs[worker]) < size {
-		s.bufs[worker] = make([]T, size)
+	b := *s.bufs()
+	if cap(b[worker]) < size {
+		b[worker] = make([]T, size)
 	}
-	return s.bufs[worker][:size]
+	return b[worker][:size]
 }
 
 // prepare makes room for w workers; call it before gemm.ParallelFor.
 func (s *scratch[T]) prepare(w int) {
-	for len(s.bufs) < w {
-		s.bufs = append(s.bufs, nil)
+	b := s.bufs()
+	for len(*b) < w {
+		*b = append(*b, nil)
 	}
 }

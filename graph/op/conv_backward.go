@@ -34,7 +34,7 @@ func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.keep = !g.identity && n*g.ckk*g.ohw*int(inputs[0].Dtype().Size()) <= keepColsBytes
+	k.keep = keepCols(n, g, int(inputs[0].Dtype().Size()))
 	wk := &convWGrad{fw: k, wShape: ws}
 	dw, err := apply(wk, wk.name(), inputs[0], output, dy)
 	if err != nil {
