@@ -85,11 +85,21 @@ type winograd struct {
 type winogradPhase int
 
 const (
-	phaseFilter winogradPhase = iota // U over output channels
+	phaseFilter winogradPhase = iota // U, over output channels
 	phasePack                        // U[ξ] packed, over ξ
 	phaseCols                        // kept im2col columns, over samples
 	phaseTiles                       // everything else, over chunks of tiles
+	// With too few tiles to share, one chunk of them all, each step
+	// spread over the workers:
+	phaseInput  // V, over input channels
+	phaseGemm   // M, over ξ
+	phaseOutput // Y, over output channels
 )
+
+// winogradMinChunk is the fewest tiles a worker's chunk has: below
+// (batch 1 at 14×14 and 7×7: 49 and 16 tiles), the workers share the
+// steps of one chunk instead.
+const winogradMinChunk = 32
 
 // forward computes out (N,O,OH,OW) from x (N,C,H,W), w (O,C,3,3) and the
 // bias b (O) or nil; where keep is not nil, it also fills it with the
@@ -99,7 +109,12 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	defer func() { k.x, k.w, k.b, k.out, k.keep = nil, nil, nil, nil, nil }()
 	k.tilesH, k.tilesW = (g.oh+1)/2, (g.ow+1)/2
 	k.tiles = n * k.tilesH * k.tilesW
-	k.chunk = min(winogradChunk, (k.tiles+gemm.MaxWorkers-1)/max(1, gemm.MaxWorkers))
+	workers := max(1, gemm.MaxWorkers)
+	shared := workers > 1 && k.tiles < workers*winogradMinChunk
+	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	if shared {
+		k.chunk = k.tiles
+	}
 	chunks := (k.tiles + k.chunk - 1) / k.chunk
 
 	k.u = grow(k.u, 16*g.outC*g.c)
@@ -116,7 +131,15 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	for len(k.v) < gemm.Workers(chunks) {
 		k.v, k.m = append(k.v, nil), append(k.m, nil)
 	}
-	k.run(phaseTiles, chunks)
+	if !shared {
+		k.run(phaseTiles, chunks)
+		return
+	}
+	k.v[0] = grow(k.v[0], 16*xiStride(g.c, k.chunk))
+	k.m[0] = grow(k.m[0], 16*xiStride(g.outC, k.chunk))
+	k.run(phaseInput, g.c)
+	k.run(phaseGemm, 16)
+	k.run(phaseOutput, g.outC)
 }
 
 func (k *winograd) run(p winogradPhase, items int) {
@@ -126,6 +149,7 @@ func (k *winograd) run(p winogradPhase, items int) {
 
 func (k *winograd) RunRange(worker, lo, hi int) {
 	g := &k.g
+	nt := k.chunk // phaseInput to phaseOutput: the one chunk
 	switch k.phase {
 	case phaseFilter:
 		for o := lo; o < hi; o++ {
@@ -140,41 +164,55 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 			im2col(g, k.x[i*g.chw:][:g.chw], k.keep[i*g.ckk*g.ohw:][:g.ckk*g.ohw])
 		}
 	case phaseTiles:
-		k.v[worker] = grow(k.v[worker], 16*g.c*k.chunk)
-		k.m[worker] = grow(k.m[worker], 16*g.outC*k.chunk)
+		k.v[worker] = grow(k.v[worker], 16*xiStride(g.c, k.chunk))
+		k.m[worker] = grow(k.m[worker], 16*xiStride(g.outC, k.chunk))
 		for c := lo; c < hi; c++ {
 			t0 := c * k.chunk
 			k.tileChunk(k.v[worker], k.m[worker], t0, min(k.tiles, t0+k.chunk))
 		}
+	case phaseInput:
+		for c := lo; c < hi; c++ {
+			k.inputTiles(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt)
+		}
+	case phaseGemm:
+		for xi := lo; xi < hi; xi++ {
+			k.gemm(k.v[0], k.m[0], xi, nt)
+		}
+	case phaseOutput:
+		for o := lo; o < hi; o++ {
+			k.outputTiles(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
+		}
 	}
 }
+
+// xiStride is the distance between the matrices of two ξ in a buffer of
+// rows × nt matrices (V: channels × tiles, M: output channels × tiles).
+// The transforms read or write the 16 matrices at once; were that a
+// multiple of 4 KiB (64 channels × 128 tiles), all 16 streams would fall
+// in the same L1 cache set, which holds 8: a skew of one cache line puts
+// each in a set of its own.
+func xiStride(rows, nt int) int { return rows*nt + 16 }
 
 // tileChunk computes the outputs of tiles [t0, t1) with the buffers v
 // and m.
 func (k *winograd) tileChunk(v, m []float32, t0, t1 int) {
 	g := &k.g
 	nt := t1 - t0
-	cs, os := g.c*nt, g.outC*nt // distance between two ξ in v, m
 	for c := range g.c {
-		k.inputTiles(v[c*nt:], cs, c, t0, t1)
+		k.inputTiles(v[c*nt:], xiStride(g.c, nt), c, t0, t1)
 	}
 	for xi := range 16 {
-		k.pu[xi].Gemm(nt, v[xi*cs:][:cs], nt, 0, m[xi*os:][:os], nt)
+		k.gemm(v, m, xi, nt)
 	}
 	for o := range g.outC {
-		var bias float32
-		if k.b != nil {
-			bias = k.b[o]
-		}
-		k.outputTiles(m[o*nt:], os, o, bias, t0, t1)
+		k.outputTiles(m[o*nt:], xiStride(g.outC, nt), o, t0, t1)
 	}
 }
 
-// tilePos returns the sample and the tile row and column of tile t.
-func (k *winograd) tilePos(t int) (n, ty, tx int) {
-	per := k.tilesH * k.tilesW
-	n, t = t/per, t%per
-	return n, t / k.tilesW, t % k.tilesW
+// gemm computes M[ξ] = U[ξ]·V[ξ] for a chunk of nt tiles.
+func (k *winograd) gemm(v, m []float32, xi, nt int) {
+	cs, os := xiStride(k.g.c, nt), xiStride(k.g.outC, nt)
+	k.pu[xi].Gemm(nt, v[xi*cs:], nt, 0, m[xi*os:], nt)
 }
 
 // inputTiles writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
@@ -182,81 +220,104 @@ func (k *winograd) tilePos(t int) (n, ty, tx int) {
 func (k *winograd) inputTiles(v []float32, stride, c, t0, t1 int) {
 	g := &k.g
 	hw := g.h * g.w
-	n, ty, tx := k.tilePos(t0)
-	var d [16]float32
-	for t := range t1 - t0 {
+	var pad [16]float32 // a patch that crosses the padding
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.x[(n*g.c+c)*hw:][:hw]
-		y0, x0 := 2*ty-g.ph, 2*tx-g.pw
-		if y0 >= 0 && x0 >= 0 && y0+4 <= g.h && x0+4 <= g.w {
-			for r := range 4 {
-				copy(d[r*4:r*4+4], plane[(y0+r)*g.w+x0:])
-			}
-		} else {
-			for r := range 4 {
-				for s := range 4 {
-					y, x := y0+r, x0+s
-					if y >= 0 && x >= 0 && y < g.h && x < g.w {
-						d[r*4+s] = plane[y*g.w+x]
-					} else {
-						d[r*4+s] = 0
+		y0 := 2*ty - g.ph
+		rowsIn := y0 >= 0 && y0+4 <= g.h
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			x0 := 2*tx - g.pw
+			var r0, r1, r2, r3 []float32
+			if rowsIn && x0 >= 0 && x0+4 <= g.w {
+				p := plane[y0*g.w+x0:]
+				r0, r1, r2, r3 = p[:4], p[g.w:][:4], p[2*g.w:][:4], p[3*g.w:][:4]
+			} else {
+				for r := range 4 {
+					for s := range 4 {
+						y, x := y0+r, x0+s
+						pad[r*4+s] = 0
+						if y >= 0 && x >= 0 && y < g.h && x < g.w {
+							pad[r*4+s] = plane[y*g.w+x]
+						}
 					}
 				}
+				r0, r1, r2, r3 = pad[0:4], pad[4:8], pad[8:12], pad[12:16]
 			}
+			// Bᵀ d down the columns, then the same along the rows of the result.
+			a0, b0, c0, d0 := bt4(r0[0], r1[0], r2[0], r3[0])
+			a1, b1, c1, d1 := bt4(r0[1], r1[1], r2[1], r3[1])
+			a2, b2, c2, d2 := bt4(r0[2], r1[2], r2[2], r3[2])
+			a3, b3, c3, d3 := bt4(r0[3], r1[3], r2[3], r3[3])
+			o := v[t:]
+			_ = o[15*stride]
+			o[0], o[stride], o[2*stride], o[3*stride] = bt4(a0, a1, a2, a3)
+			o[4*stride], o[5*stride], o[6*stride], o[7*stride] = bt4(b0, b1, b2, b3)
+			o[8*stride], o[9*stride], o[10*stride], o[11*stride] = bt4(c0, c1, c2, c3)
+			o[12*stride], o[13*stride], o[14*stride], o[15*stride] = bt4(d0, d1, d2, d3)
 		}
-		// Bᵀ d: rows d0-d2, d1+d2, d2-d1, d1-d3; then the same on columns.
-		var e [16]float32
-		for j := range 4 {
-			d0, d1, d2, d3 := d[j], d[4+j], d[8+j], d[12+j]
-			e[j], e[4+j], e[8+j], e[12+j] = d0-d2, d1+d2, d2-d1, d1-d3
-		}
-		for i := range 4 {
-			e0, e1, e2, e3 := e[4*i], e[4*i+1], e[4*i+2], e[4*i+3]
-			v[(4*i)*stride+t] = e0 - e2
-			v[(4*i+1)*stride+t] = e1 + e2
-			v[(4*i+2)*stride+t] = e2 - e1
-			v[(4*i+3)*stride+t] = e1 - e3
-		}
-		if tx++; tx == k.tilesW {
-			tx = 0
-			if ty++; ty == k.tilesH {
-				ty, n = 0, n+1
-			}
-		}
+	})
+}
+
+// bt4 is Bᵀ times the column (a0, a1, a2, a3).
+func bt4(a0, a1, a2, a3 float32) (float32, float32, float32, float32) {
+	return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+}
+
+// at4 is Aᵀ times the column (a0, a1, a2, a3).
+func at4(a0, a1, a2, a3 float32) (float32, float32) {
+	return a0 + a1 + a2, a1 - a2 - a3
+}
+
+// rows calls f for each run of tiles [t0, t1) in one tile row: the run
+// starts at tile t, of sample n, tile row ty, tile columns [tx0, tx1).
+func (k *winograd) rows(t0, t1 int, f func(t, n, ty, tx0, tx1 int)) {
+	per := k.tilesH * k.tilesW
+	for t := t0; t < t1; {
+		n, r := t/per, t%per
+		ty, tx := r/k.tilesW, r%k.tilesW
+		tx1 := min(k.tilesW, tx+t1-t)
+		f(t-t0, n, ty, tx, tx1)
+		t += tx1 - tx
 	}
 }
 
 // outputTiles writes Y = Aᵀ m A + bias of output channel o for tiles
 // [t0, t1), entry ξ of tile t being m[ξ*stride + t-t0]; a tile past the
 // output's edge (odd size) writes only what lies inside.
-func (k *winograd) outputTiles(m []float32, stride, o int, bias float32, t0, t1 int) {
+func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
 	g := &k.g
-	n, ty, tx := k.tilePos(t0)
-	for t := range t1 - t0 {
-		var s [8]float32 // Aᵀ m: rows m0+m1+m2, m1-m2-m3
-		for j := range 4 {
-			m0, m1, m2, m3 := m[j*stride+t], m[(4+j)*stride+t], m[(8+j)*stride+t], m[(12+j)*stride+t]
-			s[j], s[4+j] = m0+m1+m2, m1-m2-m3
-		}
-		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
-		y0, x0 := 2*ty, 2*tx
-		for r := range 2 {
-			if y0+r >= g.oh {
-				break
-			}
-			row := plane[(y0+r)*g.ow:][:g.ow]
-			s0, s1, s2, s3 := s[4*r], s[4*r+1], s[4*r+2], s[4*r+3]
-			row[x0] = s0 + s1 + s2 + bias
-			if x0+1 < g.ow {
-				row[x0+1] = s1 - s2 - s3 + bias
-			}
-		}
-		if tx++; tx == k.tilesW {
-			tx = 0
-			if ty++; ty == k.tilesH {
-				ty, n = 0, n+1
-			}
-		}
+	var bias float32
+	if k.b != nil {
+		bias = k.b[o]
 	}
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
+		y0 := 2 * ty
+		row0 := plane[y0*g.ow:][:g.ow]
+		row1 := row0 // written last where the output has no second row
+		if y0+1 < g.oh {
+			row1 = plane[(y0+1)*g.ow:][:g.ow]
+		}
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			i := m[t:]
+			_ = i[15*stride]
+			// Aᵀ m down the columns, then along the rows.
+			a0, b0 := at4(i[0], i[4*stride], i[8*stride], i[12*stride])
+			a1, b1 := at4(i[stride], i[5*stride], i[9*stride], i[13*stride])
+			a2, b2 := at4(i[2*stride], i[6*stride], i[10*stride], i[14*stride])
+			a3, b3 := at4(i[3*stride], i[7*stride], i[11*stride], i[15*stride])
+			y00, y01 := at4(a0, a1, a2, a3)
+			y10, y11 := at4(b0, b1, b2, b3)
+			x0 := 2 * tx
+			if x0+1 < g.ow {
+				row1[x0], row1[x0+1] = y10+bias, y11+bias
+				row0[x0], row0[x0+1] = y00+bias, y01+bias
+			} else {
+				row1[x0] = y10 + bias
+				row0[x0] = y00 + bias
+			}
+		}
+	})
 }
 
 // winogradFilter writes U = G g Gᵀ for output channel o: entry ξ of the
