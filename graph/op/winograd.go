@@ -322,26 +322,35 @@ func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
 
 // winogradFilter writes U = G g Gᵀ for output channel o: entry ξ of the
 // filter of input channel c goes to u[(ξ*outC + o)*c + c]. w holds the
-// c 3×3 filters of o.
+// c 3×3 filters of o. The 16 entries of a filter go to 16 rows far apart
+// (4 KiB aliasing, TLB misses), so a block of filters is transformed
+// into blk first and each row of 16 copied out in one piece.
 func winogradFilter(w, u []float32, o, outC, c int) {
-	for ci := range c {
-		g := w[ci*9:][:9]
-		// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3).
-		var a [12]float32
-		for j := range 3 {
-			g0, g1, g2 := g[j], g[3+j], g[6+j]
-			a[j], a[3+j], a[6+j], a[9+j] = g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2
+	const block = 64
+	var blk [16 * block]float32
+	for c0 := 0; c0 < c; c0 += block {
+		nb := min(block, c-c0)
+		for ci := range nb {
+			g := w[(c0+ci)*9:][:9]
+			// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the
+			// same along the rows of the result.
+			var a [12]float32
+			for j := range 3 {
+				a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
+			}
+			for i := range 4 {
+				blk[(4*i)*block+ci], blk[(4*i+1)*block+ci], blk[(4*i+2)*block+ci], blk[(4*i+3)*block+ci] = gt3(a[3*i], a[3*i+1], a[3*i+2])
+			}
 		}
-		for i := range 4 {
-			a0, a1, a2 := a[3*i], a[3*i+1], a[3*i+2]
-			base := ((4*i)*outC+o)*c + ci
-			step := outC * c
-			u[base] = a0
-			u[base+step] = (a0 + a1 + a2) / 2
-			u[base+2*step] = (a0 - a1 + a2) / 2
-			u[base+3*step] = a2
+		for xi := range 16 {
+			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
 		}
 	}
+}
+
+// gt3 is G times the column (g0, g1, g2).
+func gt3(g0, g1, g2 float32) (float32, float32, float32, float32) {
+	return g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2
 }
 
 // winogradForward runs the float32 forward of k on the Winograd path and
