@@ -42,6 +42,10 @@ const (
 
 var winogradUse = winogradAuto
 
+// winogradSIMD: the transforms of 8 tiles side by side run in assembly
+// (winograd_amd64.s); tests turn it off to check the scalar ones.
+var winogradSIMD = hasWinogradSIMD
+
 // winogradChunk is the most tiles one worker transforms and multiplies
 // at a time.
 const winogradChunk = 128
@@ -226,6 +230,19 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1 int) {
 		y0 := 2*ty - g.ph
 		rowsIn := y0 >= 0 && y0+4 <= g.h
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && rowsIn && tx1-tx0 >= 8 {
+				// 8 tiles at once, the last 8 of the run where fewer are
+				// left (recomputing some: same values).
+				s := min(tx, tx1-8)
+				if x0 := 2*s - g.pw; x0 >= 0 && x0+18 <= g.w {
+					o := v[t+s-tx:]
+					_ = o[15*stride+7]
+					winogradInput8(&plane[y0*g.w+x0], g.w, &o[0], stride)
+					t += s + 7 - tx
+					tx = s + 7
+					continue
+				}
+			}
 			x0 := 2*tx - g.pw
 			var r0, r1, r2, r3 []float32
 			if rowsIn && x0 >= 0 && x0+4 <= g.w {
@@ -299,6 +316,17 @@ func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
 			row1 = plane[(y0+1)*g.ow:][:g.ow]
 		}
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && y0+1 < g.oh && tx1-tx0 >= 8 {
+				s := min(tx, tx1-8) // as in inputTiles
+				if 2*s+16 <= g.ow {
+					i := m[t+s-tx:]
+					_ = i[15*stride+7]
+					winogradOutput8(&i[0], stride, &row0[2*s], g.ow, bias)
+					t += s + 7 - tx
+					tx = s + 7
+					continue
+				}
+			}
 			i := m[t:]
 			_ = i[15*stride]
 			// Aᵀ m down the columns, then along the rows.
