@@ -81,6 +81,7 @@ type winograd struct {
 	u              []float32 // 16 × O × C
 	pu             [16]gemm.PackedA
 	v, m           [][]float32 // per worker: 16 × C × chunk, 16 × O × chunk
+	strip          [][]float32 // per worker: 4 padded input rows (inputTiles)
 	keep           []float32   // the im2col columns the backward reuses, or nil
 	wg             sync.WaitGroup
 }
@@ -132,8 +133,8 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	if keep != nil {
 		k.run(phaseCols, n)
 	}
-	for len(k.v) < gemm.Workers(chunks) {
-		k.v, k.m = append(k.v, nil), append(k.m, nil)
+	for len(k.v) < workers {
+		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
 	}
 	if !shared {
 		k.run(phaseTiles, chunks)
@@ -172,11 +173,11 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 		k.m[worker] = grow(k.m[worker], 16*xiStride(g.outC, k.chunk))
 		for c := lo; c < hi; c++ {
 			t0 := c * k.chunk
-			k.tileChunk(k.v[worker], k.m[worker], t0, min(k.tiles, t0+k.chunk))
+			k.tileChunk(worker, t0, min(k.tiles, t0+k.chunk))
 		}
 	case phaseInput:
 		for c := lo; c < hi; c++ {
-			k.inputTiles(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt)
+			k.inputTiles(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt, worker)
 		}
 	case phaseGemm:
 		for xi := lo; xi < hi; xi++ {
@@ -197,13 +198,14 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 // each in a set of its own.
 func xiStride(rows, nt int) int { return rows*nt + 16 }
 
-// tileChunk computes the outputs of tiles [t0, t1) with the buffers v
-// and m.
-func (k *winograd) tileChunk(v, m []float32, t0, t1 int) {
+// tileChunk computes the outputs of tiles [t0, t1) with worker's
+// buffers.
+func (k *winograd) tileChunk(worker, t0, t1 int) {
 	g := &k.g
+	v, m := k.v[worker], k.m[worker]
 	nt := t1 - t0
 	for c := range g.c {
-		k.inputTiles(v[c*nt:], xiStride(g.c, nt), c, t0, t1)
+		k.inputTiles(v[c*nt:], xiStride(g.c, nt), c, t0, t1, worker)
 	}
 	for xi := range 16 {
 		k.gemm(v, m, xi, nt)
@@ -220,46 +222,48 @@ func (k *winograd) gemm(v, m []float32, xi, nt int) {
 }
 
 // inputTiles writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
-// of tile t goes to v[ξ*stride + t-t0].
-func (k *winograd) inputTiles(v []float32, stride, c, t0, t1 int) {
+// of tile t goes to v[ξ*stride + t-t0]. The 4 input rows under a row of
+// tiles are copied, zero-padded, into worker's strip, so that every
+// patch lies inside it; runs of 8 tiles go to the assembly transform.
+func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 	g := &k.g
 	hw := g.h * g.w
-	var pad [16]float32 // a patch that crosses the padding
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.x[(n*g.c+c)*hw:][:hw]
-		y0 := 2*ty - g.ph
-		rowsIn := y0 >= 0 && y0+4 <= g.h
+		sw := 2*(tx1-tx0) + 2 // the strip's width
+		k.strip[worker] = grow(k.strip[worker], 4*sw)
+		strip := k.strip[worker]
+		y0, x0 := 2*ty-g.ph, 2*tx0-g.pw
+		for r := range 4 {
+			dst := strip[r*sw:][:sw]
+			if y := y0 + r; y < 0 || y >= g.h {
+				clear(dst)
+			} else {
+				lo, hi := max(0, -x0), min(sw, g.w-x0) // dst[lo:hi] lies in the row
+				clear(dst[:lo])
+				if lo < hi {
+					copy(dst[lo:hi], plane[y*g.w+x0+lo:][:hi-lo])
+					clear(dst[hi:])
+				} else {
+					clear(dst[lo:])
+				}
+			}
+		}
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
-			if winogradSIMD && rowsIn && tx1-tx0 >= 8 {
+			if winogradSIMD && tx1-tx0 >= 8 {
 				// 8 tiles at once, the last 8 of the run where fewer are
 				// left (recomputing some: same values).
 				s := min(tx, tx1-8)
-				if x0 := 2*s - g.pw; x0 >= 0 && x0+18 <= g.w {
-					o := v[t+s-tx:]
-					_ = o[15*stride+7]
-					winogradInput8(&plane[y0*g.w+x0], g.w, &o[0], stride)
-					t += s + 7 - tx
-					tx = s + 7
-					continue
-				}
+				o := v[t+s-tx:]
+				_ = o[15*stride+7]
+				_ = strip[3*sw+2*(s-tx0)+17]
+				winogradInput8(&strip[2*(s-tx0)], sw, &o[0], stride)
+				t += s + 7 - tx
+				tx = s + 7
+				continue
 			}
-			x0 := 2*tx - g.pw
-			var r0, r1, r2, r3 []float32
-			if rowsIn && x0 >= 0 && x0+4 <= g.w {
-				p := plane[y0*g.w+x0:]
-				r0, r1, r2, r3 = p[:4], p[g.w:][:4], p[2*g.w:][:4], p[3*g.w:][:4]
-			} else {
-				for r := range 4 {
-					for s := range 4 {
-						y, x := y0+r, x0+s
-						pad[r*4+s] = 0
-						if y >= 0 && x >= 0 && y < g.h && x < g.w {
-							pad[r*4+s] = plane[y*g.w+x]
-						}
-					}
-				}
-				r0, r1, r2, r3 = pad[0:4], pad[4:8], pad[8:12], pad[12:16]
-			}
+			p := strip[2*(tx-tx0):]
+			r0, r1, r2, r3 := p[:4], p[sw:][:4], p[2*sw:][:4], p[3*sw:][:4]
 			// Bᵀ d down the columns, then the same along the rows of the result.
 			a0, b0, c0, d0 := bt4(r0[0], r1[0], r2[0], r3[0])
 			a1, b1, c1, d1 := bt4(r0[1], r1[1], r2[1], r3[1])
