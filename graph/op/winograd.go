@@ -1,7 +1,9 @@
 package op
 
 import (
+	"bytes"
 	"sync"
+	"unsafe"
 
 	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 )
@@ -19,8 +21,9 @@ import (
 //
 //	M[ξ] (O × tiles) = U[ξ] (O × C) · V[ξ] (C × tiles)
 //
-// where U = G g Gᵀ is computed once per call (the weights change from step
-// to step in training; the cost is O(weights)) and V = Bᵀ d B per tile.
+// where U = G g Gᵀ is computed once per call where the weights changed
+// (every training step; the cost is O(weights); see packedFrom) and
+// V = Bᵀ d B per tile.
 // The 16 GEMMs do 16 multiply-adds per tile, channel pair where im2col's
 // GEMM does 36: 2.25 times fewer. The transforms cost O(tiles × channels)
 // adds, so the scheme pays where the channels are many (see
@@ -78,11 +81,13 @@ type winograd struct {
 	chunk          int // tiles per work item
 	x, w, b, out   []float32
 	phase          winogradPhase
-	u              []float32 // 16 × O × C
-	pu             [16]gemm.PackedA
-	v, m           [][]float32 // per worker: 16 × C × chunk, 16 × O × chunk
-	strip          [][]float32 // per worker: 4 padded input rows (inputTiles)
-	keep           []float32   // the im2col columns the backward reuses, or nil
+	u              []float32        // 16 × O × C
+	pu             [16]gemm.PackedA // U[ξ] packed, from u
+	wPacked        []float32        // the weights pu holds the transform of
+	packedAs       [3]int           // and O, C and the chunk pu was packed for
+	v, m           [][]float32      // per worker: 16 × C × chunk, 16 × O × chunk
+	strip          [][]float32      // per worker: 4 padded input rows (inputTiles)
+	keep           []float32        // the im2col columns the backward reuses, or nil
 	wg             sync.WaitGroup
 }
 
@@ -122,14 +127,13 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	}
 	chunks := (k.tiles + k.chunk - 1) / k.chunk
 
-	k.u = grow(k.u, 16*g.outC*g.c)
-	k.run(phaseFilter, g.outC)
-	k.run(phasePack, 16)
-	defer func() {
-		for i := range k.pu {
-			k.pu[i].Release()
-		}
-	}()
+	if !k.packedFrom(w) {
+		k.u = grow(k.u, 16*g.outC*g.c)
+		k.run(phaseFilter, g.outC)
+		k.run(phasePack, 16)
+		k.wPacked = append(k.wPacked[:0], w...)
+		k.packedAs = [3]int{g.outC, g.c, k.chunk}
+	}
 	if keep != nil {
 		k.run(phaseCols, n)
 	}
@@ -145,6 +149,19 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.run(phaseInput, g.c)
 	k.run(phaseGemm, 16)
 	k.run(phaseOutput, g.outC)
+}
+
+// packedFrom reports whether pu holds the transform of w, packed for the
+// current geometry and chunk: an inference graph's weights do not change
+// from call to call, and the transform and packing are then skipped. In
+// training they change every step, and the comparison stops at the first
+// weight (it costs a copy of the weights per call and per kernel).
+func (k *winograd) packedFrom(w []float32) bool {
+	if k.packedAs != [3]int{k.g.outC, k.g.c, k.chunk} || len(w) != len(k.wPacked) || len(w) == 0 {
+		return false
+	}
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w)),
+		unsafe.Slice((*byte)(unsafe.Pointer(&k.wPacked[0])), 4*len(w)))
 }
 
 func (k *winograd) run(p winogradPhase, items int) {

@@ -254,3 +254,27 @@ func TestWinogradNoAlloc(t *testing.T) {
 		}
 	})
 }
+
+// TestWinogradWeightsChange: a call after the weights changed (a training
+// step) uses the new ones, even where only the last weight changed; with
+// the same weights, the transform kept from the last call is reused.
+func TestWinogradWeightsChange(t *testing.T) {
+	rng := rand.New(rand.NewSource(6))
+	x, w := toF32(randTensor(rng, 2, 8, 9, 9)), toF32(randTensor(rng, 6, 8, 3, 3))
+	k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}}
+	out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(2, 6, 9, 9))
+	ws := w.Float32s()
+	withWinograd(winogradAlways, 0, func() {
+		for step, change := range []float32{0, 0.5, 0, -2} {
+			ws[len(ws)-1] += change
+			if err := k.forward([]*tensor.Dense{x, w}, out); err != nil {
+				t.Fatal(err)
+			}
+			var want []float64
+			withWinograd(winogradNever, 0, func() { want, _ = convDirect(t, x, w, nil, k.p, false) })
+			if _, rel := convErr(tValues(out), want); !(rel <= winogradTol) {
+				t.Fatalf("step %d (last weight changed by %g): error %.3g relative to im2col", step, change, rel)
+			}
+		}
+	})
+}
