@@ -60,7 +60,36 @@ func winogradFits(g *convGeom) bool {
 }
 
 // useWinograd reports whether the float32 forward of g over a batch of n
-// takes the Winograd path.
+// takes the Winograd path: with 16 channels or more in and out, and,
+// below 64 input channels, 256 tiles or more (the transforms cost per
+// tile and channel, the filters' per call: the 16 GEMMs must be worth
+// them). BenchmarkWinograd, minimum of 5 runs each, 2 workers, ms:
+//
+//	batch/in/size/out   im2col  Winograd (new weights each call)
+//	1/64/56/64            8.00    4.04      resnet18/34
+//	1/128/28/128          7.15    3.53
+//	1/256/14/256         16.10    7.77
+//	1/512/7/512          17.79    4.62
+//	1/64/224/64         249.25  101.12      vgg16
+//	1/128/112/128       206.52  118.79
+//	1/256/56/256        229.96   96.84
+//	1/512/28/512        170.59  104.07
+//	1/512/14/512         33.43    9.72
+//	1/64/56/192          23.81    5.38      googlenet
+//	1/96/28/128           3.58    1.71
+//	1/16/28/32            0.20    0.21
+//	1/128/14/256          3.07    1.99
+//	1/32/14/64            0.20    0.28
+//	1/160/7/320           1.94    0.97
+//	64/16/32/16          22.17   14.05 (23.43)   resnet20 b64
+//	64/32/16/32           5.93    3.98 (5.91)
+//	64/64/8/64           10.39    6.56 (5.30)
+//	8/64/56/64          117.78   60.04 (37.45)   resnet18 b8
+//	8/256/14/256         63.40   38.60 (53.09)
+//
+// (a box shared with other jobs: single runs vary by 2x; resnet20's
+// training step, zoo bench, alternated: median 1446 ms with Winograd
+// from 16 channels, 1901 from 64 only, 1870 without).
 func useWinograd(g *convGeom, n int) bool {
 	if !winogradFits(g) || winogradUse == winogradNever {
 		return false
@@ -68,7 +97,8 @@ func useWinograd(g *convGeom, n int) bool {
 	if winogradUse == winogradAlways {
 		return true
 	}
-	return g.c >= 32 && g.outC >= 32
+	tiles := n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
+	return g.c >= 16 && g.outC >= 16 && (g.c >= 64 || tiles >= 256)
 }
 
 // winograd is the Winograd forward's state: the scratch reused from call
