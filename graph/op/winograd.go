@@ -22,7 +22,7 @@ import (
 //	M[ξ] (O × tiles) = U[ξ] (O × C) · V[ξ] (C × tiles)
 //
 // where U = G g Gᵀ is computed once per call where the weights changed
-// (every training step; the cost is O(weights); see packedFrom) and
+// (every training step; the cost is O(weights); see holds) and
 // V = Bᵀ d B per tile.
 // The 16 GEMMs do 16 multiply-adds per tile, channel pair where im2col's
 // GEMM does 36: 2.25 times fewer. The transforms cost O(tiles × channels)
@@ -111,14 +111,16 @@ type winograd struct {
 	chunk          int // tiles per work item
 	x, w, b, out   []float32
 	phase          winogradPhase
-	u              []float32        // 16 × O × C
-	pu             [16]gemm.PackedA // U[ξ] packed, from u
-	wPacked        []float32        // the weights pu holds the transform of
-	packedAs       [3]int           // and O, C and the chunk pu was packed for
-	v, m           [][]float32      // per worker: 16 × C × chunk, 16 × O × chunk
-	strip          [][]float32      // per worker: 4 padded input rows (inputTiles)
-	keep           []float32        // the im2col columns the backward reuses, or nil
-	wg             sync.WaitGroup
+	// f: the transformed filters of this call, own (inference) or
+	// winogradShared's (training); misses counts the calls in a row
+	// whose weights had changed.
+	f      *winogradFilters
+	own    winogradFilters
+	misses int
+	v, m   [][]float32 // per worker: 16 × C × chunk, 16 × O × chunk
+	strip  [][]float32 // per worker: 4 padded input rows (inputTiles)
+	keep   []float32   // the im2col columns the backward reuses, or nil
+	wg     sync.WaitGroup
 }
 
 // winogradPhase is the part of the call RunRange runs.
@@ -146,7 +148,7 @@ const winogradMinChunk = 32
 // im2col columns of every sample, for the weight gradient.
 func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out, k.keep = g, n, x, w, b, out, keep
-	defer func() { k.x, k.w, k.b, k.out, k.keep = nil, nil, nil, nil, nil }()
+	defer func() { k.x, k.w, k.b, k.out, k.keep, k.f = nil, nil, nil, nil, nil, nil }()
 	k.tilesH, k.tilesW = (g.oh+1)/2, (g.ow+1)/2
 	k.tiles = n * k.tilesH * k.tilesW
 	workers := max(1, gemm.MaxWorkers)
@@ -157,12 +159,30 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	}
 	chunks := (k.tiles + k.chunk - 1) / k.chunk
 
-	if !k.packedFrom(w) {
-		k.u = grow(k.u, 16*g.outC*g.c)
+	k.f = &k.own
+	if k.misses >= 2 { // training: new weights every call
+		winogradShared.Lock()
+		defer winogradShared.Unlock()
+		k.f, k.own = &winogradShared.f, winogradFilters{}
+	}
+	as := [3]int{g.outC, g.c, k.chunk}
+	if k.f.holds(w, as) {
+		k.misses = 0
+	} else {
+		k.misses++
+		winogradU.Lock()
+		winogradU.u = grow(winogradU.u, 16*g.outC*g.c)
 		k.run(phaseFilter, g.outC)
 		k.run(phasePack, 16)
-		k.wPacked = append(k.wPacked[:0], w...)
-		k.packedAs = [3]int{g.outC, g.c, k.chunk}
+		if k.f.pu[0].UsesPanels() {
+			winogradU.Unlock()
+		} else { // the GEMMs read u itself (few tiles, or no micro-kernel)
+			defer winogradU.Unlock()
+			as = [3]int{}
+		}
+		if k.f == &k.own {
+			k.f.w, k.f.as = append(k.f.w[:0], w...), as
+		}
 	}
 	if keep != nil {
 		k.run(phaseCols, n)
@@ -181,18 +201,44 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.run(phaseOutput, g.outC)
 }
 
-// packedFrom reports whether pu holds the transform of w, packed for the
-// current geometry and chunk: an inference graph's weights do not change
-// from call to call, and the transform and packing are then skipped. In
-// training they change every step, and the comparison stops at the first
-// weight (it costs a copy of the weights per call and per kernel).
-func (k *winograd) packedFrom(w []float32) bool {
-	if k.packedAs != [3]int{k.g.outC, k.g.c, k.chunk} || len(w) != len(k.wPacked) || len(w) == 0 {
+// winogradFilters are U[ξ] packed for the GEMMs, and the weights and
+// the geometry (O, C, chunk) they were computed for.
+type winogradFilters struct {
+	pu [16]gemm.PackedA
+	w  []float32
+	as [3]int
+}
+
+// holds reports whether f holds the transform of w for as: an inference
+// graph's weights do not change from call to call, and the transform
+// and packing are then skipped, at the cost of a copy of the weights.
+// A kernel whose weights changed twice in a row (training) stops keeping
+// them and borrows winogradShared's instead.
+func (f *winogradFilters) holds(w []float32, as [3]int) bool {
+	if f.as != as || len(w) != len(f.w) || len(w) == 0 {
 		return false
 	}
 	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w)),
-		unsafe.Slice((*byte)(unsafe.Pointer(&k.wPacked[0])), 4*len(w)))
+		unsafe.Slice((*byte)(unsafe.Pointer(&f.w[0])), 4*len(w)))
 }
+
+var (
+	// winogradU is the unpacked U (16 × O × C) while it is computed and
+	// packed: one buffer for every kernel.
+	winogradU struct {
+		sync.Mutex
+		u []float32
+	}
+	// winogradShared are the packed filters of the kernels whose
+	// weights change every call (training), which hold it for their
+	// call: one set for them all, not one per convolution. (Kernels of
+	// one graph run one at a time; two graphs training at once in one
+	// process take turns in their Winograd convolutions.)
+	winogradShared struct {
+		sync.Mutex
+		f winogradFilters
+	}
+)
 
 func (k *winograd) run(p winogradPhase, items int) {
 	k.phase = p
@@ -205,11 +251,11 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 	switch k.phase {
 	case phaseFilter:
 		for o := lo; o < hi; o++ {
-			winogradFilter(k.w[o*g.c*9:][:g.c*9], k.u, o, g.outC, g.c)
+			winogradFilter(k.w[o*g.c*9:][:g.c*9], winogradU.u, o, g.outC, g.c)
 		}
 	case phasePack:
 		for xi := lo; xi < hi; xi++ {
-			k.pu[xi].Pack(false, g.outC, k.chunk, g.c, k.u[xi*g.outC*g.c:][:g.outC*g.c], g.c)
+			k.f.pu[xi].Pack(false, g.outC, k.chunk, g.c, winogradU.u[xi*g.outC*g.c:][:g.outC*g.c], g.c)
 		}
 	case phaseCols:
 		for i := lo; i < hi; i++ {
@@ -265,7 +311,7 @@ func (k *winograd) tileChunk(worker, t0, t1 int) {
 // gemm computes M[ξ] = U[ξ]·V[ξ] for a chunk of nt tiles.
 func (k *winograd) gemm(v, m []float32, xi, nt int) {
 	cs, os := xiStride(k.g.c, nt), xiStride(k.g.outC, nt)
-	k.pu[xi].Gemm(nt, v[xi*cs:], nt, 0, m[xi*os:], nt)
+	k.f.pu[xi].Gemm(nt, v[xi*cs:], nt, 0, m[xi*os:], nt)
 }
 
 // inputTiles writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ

@@ -278,3 +278,52 @@ func TestWinogradWeightsChange(t *testing.T) {
 		}
 	})
 }
+
+// TestWinogradShared: kernels whose weights change every call share one
+// set of transformed filters; two of them, with different shapes,
+// running at once in two goroutines, still get their own results (run
+// it with -race).
+func TestWinogradShared(t *testing.T) {
+	type conv struct {
+		x, w *tensor.Dense
+		k    *convKernel
+		out  *tensor.Dense
+	}
+	rng := rand.New(rand.NewSource(7))
+	var convs []*conv
+	for _, s := range [][4]int{{2, 16, 20, 24}, {1, 32, 18, 8}} { // n, c, hw, o
+		c := &conv{x: toF32(randTensor(rng, s[0], s[1], s[2], s[2])), w: toF32(randTensor(rng, s[3], s[1], 3, 3)),
+			k: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, out: tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s[0], s[3], s[2], s[2]))}
+		convs = append(convs, c)
+	}
+	withWinograd(winogradAlways, 0, func() {
+		errs := make(chan error, len(convs))
+		for _, c := range convs {
+			go func() {
+				ws := c.w.Float32s()
+				for step := range 6 {
+					ws[step] += 0.25
+					want, _ := naiveConv(tValues(c.x), tValues(c.w), nil, c.x.Shape(), c.w.Shape(), c.k.p)
+					if err := c.k.forward([]*tensor.Dense{c.x, c.w}, c.out); err != nil {
+						errs <- err
+						return
+					}
+					if _, rel := convErr(tValues(c.out), want); !(rel <= winogradTol) {
+						errs <- fmt.Errorf("x %v step %d: error %.3g relative to im2col", c.x.Shape(), step, rel)
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range convs {
+			if err := <-errs; err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	if convs[0].k.wino.misses < 2 || len(convs[0].k.wino.own.w) != 0 {
+		t.Errorf("after 6 calls with new weights: %d misses, %d weights kept; want >= 2 and none (shared filters)",
+			convs[0].k.wino.misses, len(convs[0].k.wino.own.w))
+	}
+}
