@@ -238,7 +238,8 @@ func TestWinogradGrad(t *testing.T) {
 	}
 }
 
-// TestWinogradNoAlloc: after the first call, a call allocates nothing.
+// TestWinogradNoAlloc: after the first call, a call allocates nothing,
+// with the same weights (inference) or new ones (training).
 func TestWinogradNoAlloc(t *testing.T) {
 	if raceOn {
 		t.Skip("allocation counts under -race are not the program's")
@@ -254,6 +255,14 @@ func TestWinogradNoAlloc(t *testing.T) {
 		}
 		if a := testing.AllocsPerRun(5, func() { _ = k.forward(in, out) }); a != 0 {
 			t.Errorf("%v allocations per call, want 0", a)
+		}
+		ws := w.Float32s()
+		for range 3 { // to the shared filters, sized on first use
+			ws[0] = -ws[0]
+			_ = k.forward(in, out)
+		}
+		if a := testing.AllocsPerRun(5, func() { ws[0] = -ws[0]; _ = k.forward(in, out) }); a != 0 {
+			t.Errorf("with new weights every call (training): %v allocations per call, want 0", a)
 		}
 	})
 }
