@@ -76,6 +76,8 @@ type convKernel struct {
 	c32 im2colJob[float32]
 	c64 im2colJob[float64]
 	cwg sync.WaitGroup
+	// wino: the Winograd forward of float32 3×3 convolutions (winograd.go).
+	wino winograd
 }
 
 func (k *convKernel) name() string {
@@ -130,6 +132,9 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
 		func() error {
 			convPrepare(k, &k.s32, w)
+			if k.winogradForward() {
+				return nil
+			}
 			if n > 1 {
 				k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
 				defer k.pw.Release()

@@ -1,0 +1,496 @@
+package op
+
+import (
+	"bytes"
+	"sync"
+	"unsafe"
+
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
+)
+
+// Winograd F(2×2,3×3) (Lavin & Gray, "Fast Algorithms for Convolutional
+// Neural Networks", 2015) for float32 3×3 convolutions with stride and
+// dilation 1. The output is cut into 2×2 tiles, each computed from the
+// 4×4 input patch under it:
+//
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+// g being a 3×3 filter, d a 4×4 input patch. Summed over the input
+// channels, the element-wise product becomes 16 independent GEMMs, one per
+// position ξ of the 4×4 transformed tile:
+//
+//	M[ξ] (O × tiles) = U[ξ] (O × C) · V[ξ] (C × tiles)
+//
+// where U = G g Gᵀ is computed once per call where the weights changed
+// (every training step; the cost is O(weights); see holds) and
+// V = Bᵀ d B per tile.
+// The 16 GEMMs do 16 multiply-adds per tile, channel pair where im2col's
+// GEMM does 36: 2.25 times fewer. The transforms cost O(tiles × channels)
+// adds, so the scheme pays where the channels are many (see
+// useWinograd).
+//
+// The tiles of the whole batch are numbered in one sequence and cut into
+// chunks; each worker transforms, multiplies and transforms back its own
+// chunks in buffers of its own, sized for a chunk so that they stay in
+// cache.
+
+// winogradMode forces the choice of useWinograd (tests).
+type winogradMode int
+
+const (
+	winogradAuto winogradMode = iota
+	winogradAlways
+	winogradNever
+)
+
+var winogradUse = winogradAuto
+
+// winogradSIMD: the transforms of 8 tiles side by side run in assembly
+// (winograd_amd64.s); tests turn it off to check the scalar ones.
+var winogradSIMD = hasWinogradSIMD
+
+// winogradChunk is the most tiles one worker transforms and multiplies
+// at a time.
+const winogradChunk = 128
+
+// winogradFits reports whether g is a convolution the Winograd path
+// computes: 3×3, stride 1, dilation 1.
+func winogradFits(g *convGeom) bool {
+	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1
+}
+
+// useWinograd reports whether the float32 forward of g over a batch of n
+// takes the Winograd path: with 16 channels or more in and out, and,
+// below 64 input channels, 256 tiles or more (the transforms cost per
+// tile and channel, the filters' per call: the 16 GEMMs must be worth
+// them). BenchmarkWinograd, minimum of 5 runs each, 2 workers, ms:
+//
+//	batch/in/size/out   im2col  Winograd (new weights each call)
+//	1/64/56/64            8.00    4.04      resnet18/34
+//	1/128/28/128          7.15    3.53
+//	1/256/14/256         16.10    7.77
+//	1/512/7/512          17.79    4.62
+//	1/64/224/64         249.25  101.12      vgg16
+//	1/128/112/128       206.52  118.79
+//	1/256/56/256        229.96   96.84
+//	1/512/28/512        170.59  104.07
+//	1/512/14/512         33.43    9.72
+//	1/64/56/192          23.81    5.38      googlenet
+//	1/96/28/128           3.58    1.71
+//	1/16/28/32            0.20    0.21
+//	1/128/14/256          3.07    1.99
+//	1/32/14/64            0.20    0.28
+//	1/160/7/320           1.94    0.97
+//	64/16/32/16          22.17   14.05 (23.43)   resnet20 b64
+//	64/32/16/32           5.93    3.98 (5.91)
+//	64/64/8/64           10.39    6.56 (5.30)
+//	8/64/56/64          117.78   60.04 (37.45)   resnet18 b8
+//	8/256/14/256         63.40   38.60 (53.09)
+//
+// (a box shared with other jobs: single runs vary by 2x; resnet20's
+// training step, zoo bench, alternated: median 1446 ms with Winograd
+// from 16 channels, 1901 from 64 only, 1870 without).
+func useWinograd(g *convGeom, n int) bool {
+	if !winogradFits(g) || winogradUse == winogradNever {
+		return false
+	}
+	if winogradUse == winogradAlways {
+		return true
+	}
+	tiles := n * ((g.oh + 1) / 2) * ((g.ow + 1) / 2)
+	return g.c >= 16 && g.outC >= 16 && (g.c >= 64 || tiles >= 256)
+}
+
+// winograd is the Winograd forward's state: the scratch reused from call
+// to call and the current call's tensors.
+type winograd struct {
+	g              convGeom
+	n              int
+	tilesH, tilesW int // per sample
+	tiles          int // in the batch
+	chunk          int // tiles per work item
+	x, w, b, out   []float32
+	phase          winogradPhase
+	// f: the transformed filters of this call, own (inference) or
+	// winogradShared's (training); misses counts the calls in a row
+	// whose weights had changed.
+	f      *winogradFilters
+	own    winogradFilters
+	misses int
+	v, m   [][]float32 // per worker: 16 × C × chunk, 16 × O × chunk
+	strip  [][]float32 // per worker: 4 padded input rows (inputTiles)
+	keep   []float32   // the im2col columns the backward reuses, or nil
+	wg     sync.WaitGroup
+}
+
+// winogradPhase is the part of the call RunRange runs.
+type winogradPhase int
+
+const (
+	phaseFilter winogradPhase = iota // U, over output channels
+	phasePack                        // U[ξ] packed, over ξ
+	phaseCols                        // kept im2col columns, over samples
+	phaseTiles                       // everything else, over chunks of tiles
+	// With too few tiles to share, one chunk of them all, each step
+	// spread over the workers:
+	phaseInput  // V, over input channels
+	phaseGemm   // M, over ξ
+	phaseOutput // Y, over output channels
+)
+
+// winogradMinChunk is the fewest tiles a worker's chunk has: below
+// (batch 1 at 14×14 and 7×7: 49 and 16 tiles), the workers share the
+// steps of one chunk instead.
+const winogradMinChunk = 32
+
+// forward computes out (N,O,OH,OW) from x (N,C,H,W), w (O,C,3,3) and the
+// bias b (O) or nil; where keep is not nil, it also fills it with the
+// im2col columns of every sample, for the weight gradient.
+func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
+	k.g, k.n, k.x, k.w, k.b, k.out, k.keep = g, n, x, w, b, out, keep
+	defer func() { k.x, k.w, k.b, k.out, k.keep, k.f = nil, nil, nil, nil, nil, nil }()
+	k.tilesH, k.tilesW = (g.oh+1)/2, (g.ow+1)/2
+	k.tiles = n * k.tilesH * k.tilesW
+	workers := max(1, gemm.MaxWorkers)
+	shared := workers > 1 && k.tiles < workers*winogradMinChunk
+	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	if shared {
+		k.chunk = k.tiles
+	}
+	chunks := (k.tiles + k.chunk - 1) / k.chunk
+
+	k.f = &k.own
+	if k.misses >= 2 { // training: new weights every call
+		winogradShared.Lock()
+		defer winogradShared.Unlock()
+		k.f, k.own = &winogradShared.f, winogradFilters{}
+	}
+	as := [3]int{g.outC, g.c, k.chunk}
+	if k.f.holds(w, as) {
+		k.misses = 0
+	} else {
+		k.misses++
+		winogradU.Lock()
+		winogradU.u = grow(winogradU.u, 16*g.outC*g.c)
+		k.run(phaseFilter, g.outC)
+		k.run(phasePack, 16)
+		if k.f.pu[0].UsesPanels() {
+			winogradU.Unlock()
+		} else { // the GEMMs read u itself (few tiles, or no micro-kernel)
+			defer winogradU.Unlock()
+			as = [3]int{}
+		}
+		if k.f == &k.own {
+			k.f.w, k.f.as = append(k.f.w[:0], w...), as
+		}
+	}
+	if keep != nil {
+		k.run(phaseCols, n)
+	}
+	for len(k.v) < workers {
+		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
+	}
+	if !shared {
+		k.run(phaseTiles, chunks)
+		return
+	}
+	k.v[0] = grow(k.v[0], 16*xiStride(g.c, k.chunk))
+	k.m[0] = grow(k.m[0], 16*xiStride(g.outC, k.chunk))
+	k.run(phaseInput, g.c)
+	k.run(phaseGemm, 16)
+	k.run(phaseOutput, g.outC)
+}
+
+// winogradFilters are U[ξ] packed for the GEMMs, and the weights and
+// the geometry (O, C, chunk) they were computed for.
+type winogradFilters struct {
+	pu [16]gemm.PackedA
+	w  []float32
+	as [3]int
+}
+
+// holds reports whether f holds the transform of w for as: an inference
+// graph's weights do not change from call to call, and the transform
+// and packing are then skipped, at the cost of a copy of the weights.
+// A kernel whose weights changed twice in a row (training) stops keeping
+// them and borrows winogradShared's instead.
+func (f *winogradFilters) holds(w []float32, as [3]int) bool {
+	if f.as != as || len(w) != len(f.w) || len(w) == 0 {
+		return false
+	}
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w)),
+		unsafe.Slice((*byte)(unsafe.Pointer(&f.w[0])), 4*len(w)))
+}
+
+var (
+	// winogradU is the unpacked U (16 × O × C) while it is computed and
+	// packed: one buffer for every kernel.
+	winogradU struct {
+		sync.Mutex
+		u []float32
+	}
+	// winogradShared are the packed filters of the kernels whose
+	// weights change every call (training), which hold it for their
+	// call: one set for them all, not one per convolution. (Kernels of
+	// one graph run one at a time; two graphs training at once in one
+	// process take turns in their Winograd convolutions.)
+	winogradShared struct {
+		sync.Mutex
+		f winogradFilters
+	}
+)
+
+func (k *winograd) run(p winogradPhase, items int) {
+	k.phase = p
+	gemm.ParallelFor(k, items, &k.wg)
+}
+
+func (k *winograd) RunRange(worker, lo, hi int) {
+	g := &k.g
+	nt := k.chunk // phaseInput to phaseOutput: the one chunk
+	switch k.phase {
+	case phaseFilter:
+		for o := lo; o < hi; o++ {
+			winogradFilter(k.w[o*g.c*9:][:g.c*9], winogradU.u, o, g.outC, g.c)
+		}
+	case phasePack:
+		for xi := lo; xi < hi; xi++ {
+			k.f.pu[xi].Pack(false, g.outC, k.chunk, g.c, winogradU.u[xi*g.outC*g.c:][:g.outC*g.c], g.c)
+		}
+	case phaseCols:
+		for i := lo; i < hi; i++ {
+			im2col(g, k.x[i*g.chw:][:g.chw], k.keep[i*g.ckk*g.ohw:][:g.ckk*g.ohw])
+		}
+	case phaseTiles:
+		k.v[worker] = grow(k.v[worker], 16*xiStride(g.c, k.chunk))
+		k.m[worker] = grow(k.m[worker], 16*xiStride(g.outC, k.chunk))
+		for c := lo; c < hi; c++ {
+			t0 := c * k.chunk
+			k.tileChunk(worker, t0, min(k.tiles, t0+k.chunk))
+		}
+	case phaseInput:
+		for c := lo; c < hi; c++ {
+			k.inputTiles(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt, worker)
+		}
+	case phaseGemm:
+		for xi := lo; xi < hi; xi++ {
+			k.gemm(k.v[0], k.m[0], xi, nt)
+		}
+	case phaseOutput:
+		for o := lo; o < hi; o++ {
+			k.outputTiles(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
+		}
+	}
+}
+
+// xiStride is the distance between the matrices of two ξ in a buffer of
+// rows × nt matrices (V: channels × tiles, M: output channels × tiles).
+// The transforms read or write the 16 matrices at once; were that a
+// multiple of 4 KiB (64 channels × 128 tiles), all 16 streams would fall
+// in the same L1 cache set, which holds 8: a skew of one cache line puts
+// each in a set of its own.
+func xiStride(rows, nt int) int { return rows*nt + 16 }
+
+// tileChunk computes the outputs of tiles [t0, t1) with worker's
+// buffers.
+func (k *winograd) tileChunk(worker, t0, t1 int) {
+	g := &k.g
+	v, m := k.v[worker], k.m[worker]
+	nt := t1 - t0
+	for c := range g.c {
+		k.inputTiles(v[c*nt:], xiStride(g.c, nt), c, t0, t1, worker)
+	}
+	for xi := range 16 {
+		k.gemm(v, m, xi, nt)
+	}
+	for o := range g.outC {
+		k.outputTiles(m[o*nt:], xiStride(g.outC, nt), o, t0, t1)
+	}
+}
+
+// gemm computes M[ξ] = U[ξ]·V[ξ] for a chunk of nt tiles.
+func (k *winograd) gemm(v, m []float32, xi, nt int) {
+	cs, os := xiStride(k.g.c, nt), xiStride(k.g.outC, nt)
+	k.f.pu[xi].Gemm(nt, v[xi*cs:], nt, 0, m[xi*os:], nt)
+}
+
+// inputTiles writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
+// of tile t goes to v[ξ*stride + t-t0]. The 4 input rows under a row of
+// tiles are copied, zero-padded, into worker's strip, so that every
+// patch lies inside it; runs of 8 tiles go to the assembly transform.
+func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
+	g := &k.g
+	hw := g.h * g.w
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		plane := k.x[(n*g.c+c)*hw:][:hw]
+		sw := 2*(tx1-tx0) + 2 // the strip's width
+		k.strip[worker] = grow(k.strip[worker], 4*sw)
+		strip := k.strip[worker]
+		y0, x0 := 2*ty-g.ph, 2*tx0-g.pw
+		for r := range 4 {
+			dst := strip[r*sw:][:sw]
+			if y := y0 + r; y < 0 || y >= g.h {
+				clear(dst)
+			} else {
+				lo, hi := max(0, -x0), min(sw, g.w-x0) // dst[lo:hi] lies in the row
+				clear(dst[:lo])
+				if lo < hi {
+					copy(dst[lo:hi], plane[y*g.w+x0+lo:][:hi-lo])
+					clear(dst[hi:])
+				} else {
+					clear(dst[lo:])
+				}
+			}
+		}
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && tx1-tx0 >= 8 {
+				// 8 tiles at once, the last 8 of the run where fewer are
+				// left (recomputing some: same values).
+				s := min(tx, tx1-8)
+				o := v[t+s-tx:]
+				_ = o[15*stride+7]
+				_ = strip[3*sw+2*(s-tx0)+17]
+				winogradInput8(&strip[2*(s-tx0)], sw, &o[0], stride)
+				t += s + 7 - tx
+				tx = s + 7
+				continue
+			}
+			p := strip[2*(tx-tx0):]
+			r0, r1, r2, r3 := p[:4], p[sw:][:4], p[2*sw:][:4], p[3*sw:][:4]
+			// Bᵀ d down the columns, then the same along the rows of the result.
+			a0, b0, c0, d0 := bt4(r0[0], r1[0], r2[0], r3[0])
+			a1, b1, c1, d1 := bt4(r0[1], r1[1], r2[1], r3[1])
+			a2, b2, c2, d2 := bt4(r0[2], r1[2], r2[2], r3[2])
+			a3, b3, c3, d3 := bt4(r0[3], r1[3], r2[3], r3[3])
+			o := v[t:]
+			_ = o[15*stride]
+			o[0], o[stride], o[2*stride], o[3*stride] = bt4(a0, a1, a2, a3)
+			o[4*stride], o[5*stride], o[6*stride], o[7*stride] = bt4(b0, b1, b2, b3)
+			o[8*stride], o[9*stride], o[10*stride], o[11*stride] = bt4(c0, c1, c2, c3)
+			o[12*stride], o[13*stride], o[14*stride], o[15*stride] = bt4(d0, d1, d2, d3)
+		}
+	})
+}
+
+// bt4 is Bᵀ times the column (a0, a1, a2, a3).
+func bt4(a0, a1, a2, a3 float32) (float32, float32, float32, float32) {
+	return a0 - a2, a1 + a2, a2 - a1, a1 - a3
+}
+
+// at4 is Aᵀ times the column (a0, a1, a2, a3).
+func at4(a0, a1, a2, a3 float32) (float32, float32) {
+	return a0 + a1 + a2, a1 - a2 - a3
+}
+
+// rows calls f for each run of tiles [t0, t1) in one tile row: the run
+// starts at tile t, of sample n, tile row ty, tile columns [tx0, tx1).
+func (k *winograd) rows(t0, t1 int, f func(t, n, ty, tx0, tx1 int)) {
+	per := k.tilesH * k.tilesW
+	for t := t0; t < t1; {
+		n, r := t/per, t%per
+		ty, tx := r/k.tilesW, r%k.tilesW
+		tx1 := min(k.tilesW, tx+t1-t)
+		f(t-t0, n, ty, tx, tx1)
+		t += tx1 - tx
+	}
+}
+
+// outputTiles writes Y = Aᵀ m A + bias of output channel o for tiles
+// [t0, t1), entry ξ of tile t being m[ξ*stride + t-t0]; a tile past the
+// output's edge (odd size) writes only what lies inside.
+func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
+	g := &k.g
+	var bias float32
+	if k.b != nil {
+		bias = k.b[o]
+	}
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
+		y0 := 2 * ty
+		row0 := plane[y0*g.ow:][:g.ow]
+		row1 := row0 // written last where the output has no second row
+		if y0+1 < g.oh {
+			row1 = plane[(y0+1)*g.ow:][:g.ow]
+		}
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && y0+1 < g.oh && tx1-tx0 >= 8 {
+				s := min(tx, tx1-8) // as in inputTiles
+				if 2*s+16 <= g.ow {
+					i := m[t+s-tx:]
+					_ = i[15*stride+7]
+					winogradOutput8(&i[0], stride, &row0[2*s], g.ow, bias)
+					t += s + 7 - tx
+					tx = s + 7
+					continue
+				}
+			}
+			i := m[t:]
+			_ = i[15*stride]
+			// Aᵀ m down the columns, then along the rows.
+			a0, b0 := at4(i[0], i[4*stride], i[8*stride], i[12*stride])
+			a1, b1 := at4(i[stride], i[5*stride], i[9*stride], i[13*stride])
+			a2, b2 := at4(i[2*stride], i[6*stride], i[10*stride], i[14*stride])
+			a3, b3 := at4(i[3*stride], i[7*stride], i[11*stride], i[15*stride])
+			y00, y01 := at4(a0, a1, a2, a3)
+			y10, y11 := at4(b0, b1, b2, b3)
+			x0 := 2 * tx
+			if x0+1 < g.ow {
+				row1[x0], row1[x0+1] = y10+bias, y11+bias
+				row0[x0], row0[x0+1] = y00+bias, y01+bias
+			} else {
+				row1[x0] = y10 + bias
+				row0[x0] = y00 + bias
+			}
+		}
+	})
+}
+
+// winogradFilter writes U = G g Gᵀ for output channel o: entry ξ of the
+// filter of input channel c goes to u[(ξ*outC + o)*c + c]. w holds the
+// c 3×3 filters of o. The 16 entries of a filter go to 16 rows far apart
+// (4 KiB aliasing, TLB misses), so a block of filters is transformed
+// into blk first and each row of 16 copied out in one piece.
+func winogradFilter(w, u []float32, o, outC, c int) {
+	const block = 64
+	var blk [16 * block]float32
+	for c0 := 0; c0 < c; c0 += block {
+		nb := min(block, c-c0)
+		for ci := range nb {
+			g := w[(c0+ci)*9:][:9]
+			// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the
+			// same along the rows of the result.
+			var a [12]float32
+			for j := range 3 {
+				a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
+			}
+			for i := range 4 {
+				blk[(4*i)*block+ci], blk[(4*i+1)*block+ci], blk[(4*i+2)*block+ci], blk[(4*i+3)*block+ci] = gt3(a[3*i], a[3*i+1], a[3*i+2])
+			}
+		}
+		for xi := range 16 {
+			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
+		}
+	}
+}
+
+// gt3 is G times the column (g0, g1, g2).
+func gt3(g0, g1, g2 float32) (float32, float32, float32, float32) {
+	return g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2
+}
+
+// winogradForward runs the float32 forward of k on the Winograd path and
+// reports true where useWinograd chooses it; convPrepare has run.
+func (k *convKernel) winogradForward() bool {
+	if !useWinograd(&k.g, k.n) {
+		return false
+	}
+	var b, keep []float32
+	if k.bias {
+		b = elems[float32](k.in[2])
+	}
+	if k.keep {
+		keep = k.s32.kept
+	}
+	k.wino.forward(k.g, k.n, elems[float32](k.in[0]), elems[float32](k.in[1]), b, elems[float32](k.out), keep)
+	return true
+}
