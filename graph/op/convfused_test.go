@@ -14,14 +14,15 @@ import (
 
 // fuseCase is one convolution with its optional bias, batch norm and ReLU.
 type fuseCase struct {
-	xs, ws         []int
-	p              ConvParams
-	bias, bn, relu bool
+	xs, ws                   []int
+	p                        ConvParams
+	bias, bn, residual, relu bool
 }
 
 // fuseData are the float64 values of a fuseCase: x, w, bias, gamma,
-// beta, running mean and var (positive).
-type fuseData struct{ x, w, b, gamma, beta, mean, vr []float64 }
+// beta, running mean and var (positive), and a residual of the output's
+// shape.
+type fuseData struct{ x, w, b, gamma, beta, mean, vr, res []float64 }
 
 func newFuseData(rng *rand.Rand, c fuseCase) fuseData {
 	r := func(n int, lo, hi float64) []float64 {
@@ -33,11 +34,17 @@ func newFuseData(rng *rand.Rand, c fuseCase) fuseData {
 	}
 	o := c.ws[0]
 	return fuseData{x: r(tensor.Shape(c.xs).TotalSize(), -1, 1), w: r(tensor.Shape(c.ws).TotalSize(), -1, 1),
-		b: r(o, -1, 1), gamma: r(o, -2, 2), beta: r(o, -1, 1), mean: r(o, -1, 1), vr: r(o, 0.05, 3)}
+		b: r(o, -1, 1), gamma: r(o, -2, 2), beta: r(o, -1, 1), mean: r(o, -1, 1), vr: r(o, 0.05, 3),
+		res: r(tensor.Shape(c.outShape()).TotalSize(), -2, 2)}
+}
+
+func (c fuseCase) outShape() []int {
+	g := newConvGeom(c.xs[1], c.xs[2], c.xs[3], c.ws[0], c.ws[2], c.ws[3], c.p)
+	return []int{c.xs[0], g.outC, g.oh, g.ow}
 }
 
 // want is the definition: the naive convolution, then
-// (z-mean)/sqrt(var+eps)*gamma+beta, then max(·, 0).
+// (z-mean)/sqrt(var+eps)*gamma+beta, plus the residual, then max(·, 0).
 func (d fuseData) want(c fuseCase, eps float64) []float64 {
 	var b []float64
 	if c.bias {
@@ -49,6 +56,9 @@ func (d fuseData) want(c fuseCase, eps float64) []float64 {
 		o := i / hw % s[1]
 		if c.bn {
 			y[i] = (y[i]-d.mean[o])/math.Sqrt(d.vr[o]+eps)*d.gamma[o] + d.beta[o]
+		}
+		if c.residual {
+			y[i] += d.res[i]
 		}
 		if c.relu {
 			y[i] = max(y[i], 0)
@@ -97,10 +107,15 @@ func newFuseGraph(t *testing.T, dt tensor.Dtype, c fuseCase, d fuseData, eps flo
 		fold = &BNFold{Gamma: gamma, Beta: beta, Stats: f.stats, Eps: eps}
 		f.chain = must(BatchNorm(f.chain, gamma, beta, f.stats, BNParams{Eps: eps}))
 	}
+	var res *G.Node
+	if c.residual {
+		res = node("res", d.res, c.outShape()...)
+		f.chain = must(Add(f.chain, res))
+	}
 	if c.relu {
 		f.chain = must(ReLU(f.chain))
 	}
-	f.fused = must(FuseConv(conv, fold, c.relu))
+	f.fused = must(FuseConv(conv, Fusion{BN: fold, Residual: res, ReLU: c.relu}))
 	f.vm = G.NewTapeMachine(g)
 	t.Cleanup(func() { f.vm.Close() })
 	return f
@@ -134,9 +149,12 @@ var fuseCases = []fuseCase{
 	{xs: []int{3, 4, 5, 5}, ws: []int{7, 4, 1, 1}, bias: true, bn: true},
 	{xs: []int{2, 3, 7, 7}, ws: []int{5, 3, 5, 5}, p: ConvParams{PadH: 2, PadW: 2}, bias: true, relu: true},
 	{xs: []int{1, 2, 8, 8}, ws: []int{3, 2, 3, 3}, p: ConvParams{DilationH: 2, DilationW: 2}, relu: true},
+	{xs: []int{2, 4, 6, 6}, ws: []int{4, 4, 3, 3}, p: ConvParams{PadH: 1, PadW: 1}, bn: true, residual: true, relu: true},
+	{xs: []int{2, 4, 6, 6}, ws: []int{8, 4, 1, 1}, p: ConvParams{StrideH: 2, StrideW: 2}, bn: true, residual: true},
+	{xs: []int{1, 3, 5, 5}, ws: []int{2, 3, 3, 3}, p: ConvParams{PadH: 1, PadW: 1}, bias: true, residual: true, relu: true},
 }
 
-// TestFuseConv compares every combination of bias, batch norm and ReLU
+// TestFuseConv compares combinations of bias, batch norm, residual and ReLU
 // with the definition and with the separate ops it replaces, in float64
 // and float32, serially and split over the worker pool; then changes
 // the statistics, gamma and beta in place and checks that the next run
@@ -162,6 +180,10 @@ func testFuseCase(t *testing.T, dt tensor.Dtype, c fuseCase) {
 	tol, chainTol := 1e-12, 1e-14
 	if dt == tensor.Float32 {
 		tol, chainTol = 1e-5, 1e-6
+	}
+	if !c.bias {
+		// The same operations in the same order as the separate ops.
+		chainTol = 0
 	}
 	f := newFuseGraph(t, dt, c, d, eps)
 	for step := range 2 {
@@ -216,18 +238,18 @@ func TestFuseConvChain(t *testing.T) {
 	}
 	fold := &BNFold{Gamma: node("g", d.gamma, c.ws[0]), Beta: node("be", d.beta, c.ws[0]),
 		Stats: RunningStats{Mean: testFill(tensor.Float64, d.mean, c.ws[0]), Var: testFill(tensor.Float64, d.vr, c.ws[0])}, Eps: 1e-5}
-	bn, err := FuseConv(conv, fold, false)
+	bn, err := FuseConv(conv, Fusion{BN: fold})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if CanFuse(bn, true) || !CanFuse(bn, false) {
-		t.Fatalf("CanFuse(conv+bn): another batch norm %v, a ReLU %v; want false, true", CanFuse(bn, true), CanFuse(bn, false))
+	if CanFuse(bn, Fusion{BN: fold}) || !CanFuse(bn, Fusion{ReLU: true}) {
+		t.Fatalf("CanFuse(conv+bn): another batch norm %v, a ReLU %v; want false, true", CanFuse(bn, Fusion{BN: fold}), CanFuse(bn, Fusion{ReLU: true}))
 	}
-	relu, err := FuseConv(bn, nil, true)
+	relu, err := FuseConv(bn, Fusion{ReLU: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if CanFuse(relu, false) {
+	if CanFuse(relu, Fusion{ReLU: true}) {
 		t.Fatal("CanFuse(conv+bn+relu) = true")
 	}
 	if s := relu.Op().String(); !regexp.MustCompile(`^Fused\(Conv2d\(.*,bias=false\)\+bias\+bn\(eval,eps=1e-05\)#\d+\+relu\)$`).MatchString(s) {
@@ -262,27 +284,33 @@ func TestFuseConvErrors(t *testing.T) {
 		return RunningStats{Mean: tensor.New(tensor.WithShape(c), tensor.Of(dt)), Var: tensor.New(tensor.WithShape(c), tensor.Of(dt))}
 	}
 	gamma, beta := f64("gamma", 3), f64("beta", 3)
-	fusedReLU, err := FuseConv(conv, nil, true)
+	fusedReLU, err := FuseConv(conv, Fusion{ReLU: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	bn := func(g, b *G.Node, st RunningStats, eps float64) Fusion {
+		return Fusion{BN: &BNFold{Gamma: g, Beta: b, Stats: st, Eps: eps}}
+	}
 	for _, c := range []struct {
 		y    *G.Node
-		bn   *BNFold
+		f    Fusion
 		want string
 	}{
-		{nil, nil, "nil convolution output"},
-		{relu, nil, "is not the output of Conv2d"},
-		{x, nil, "is not the output of Conv2d"},
-		{fusedReLU, nil, "without a ReLU"},
-		{conv, &BNFold{Gamma: gamma, Stats: stats(tensor.Float64, 3)}, "nil batch norm gamma or beta"},
-		{conv, &BNFold{Gamma: gamma, Beta: beta, Stats: stats(tensor.Float64, 3), Eps: -1}, "eps -1"},
-		{conv, &BNFold{Gamma: gamma, Beta: beta, Stats: stats(tensor.Float64, 4)}, "running mean has shape (4)"},
-		{conv, &BNFold{Gamma: gamma, Beta: beta, Stats: stats(tensor.Float32, 3)}, "of float32, want (3) of float64"},
-		{conv, &BNFold{Gamma: gamma, Beta: beta, Stats: RunningStats{Mean: stats(tensor.Float64, 3).Mean}}, "nil running var"},
-		{conv, &BNFold{Gamma: f64("g4", 4), Beta: beta, Stats: stats(tensor.Float64, 3)}, "gamma (4) for w (3, 2, 3, 3), want (3)"},
+		{nil, Fusion{ReLU: true}, "nil convolution output"},
+		{conv, Fusion{}, "nothing to add"},
+		{relu, Fusion{ReLU: true}, "is not the output of Conv2d"},
+		{x, Fusion{ReLU: true}, "is not the output of Conv2d"},
+		{fusedReLU, Fusion{ReLU: true}, "nothing that comes after a ReLU"},
+		{fusedReLU, Fusion{Residual: f64("r", 1, 3, 3, 3)}, "nothing that comes after a residual"},
+		{conv, Fusion{Residual: f64("r2", 1, 3, 3, 2)}, "residual (1, 3, 3, 2) for output (1, 3, 3, 3)"},
+		{conv, bn(gamma, nil, stats(tensor.Float64, 3), 0), "nil batch norm gamma or beta"},
+		{conv, bn(gamma, beta, stats(tensor.Float64, 3), -1), "eps -1"},
+		{conv, bn(gamma, beta, stats(tensor.Float64, 4), 0), "running mean has shape (4)"},
+		{conv, bn(gamma, beta, stats(tensor.Float32, 3), 0), "of float32, want (3) of float64"},
+		{conv, bn(gamma, beta, RunningStats{Mean: stats(tensor.Float64, 3).Mean}, 0), "nil running var"},
+		{conv, bn(f64("g4", 4), beta, stats(tensor.Float64, 3), 0), "gamma (4) for w (3, 2, 3, 3), want (3)"},
 	} {
-		y, err := FuseConv(c.y, c.bn, false)
+		y, err := FuseConv(c.y, c.f)
 		if err == nil || y != nil {
 			t.Errorf("%s: no error", c.want)
 			continue
