@@ -101,8 +101,7 @@ func opCounts(n *graph.Net) map[string]int {
 // compiled with and without fusion over one store with random batch
 // norms: float64 within 1e-10 and float32 within 1e-5 relative to the
 // largest logit, and no batch norm left in a fused net. Under -short
-// only the small models run; VGG, AlexNet and the ResNets above 50 layers
-// run in float32 only (their float64 parameters alone take 0.5-1 GB).
+// only the small models run (VGG's float64 parameters alone take 1 GB).
 func TestFusedZooMatchesUnfused(t *testing.T) {
 	short := map[string]bool{"lenet": true, "resnet20": true, "resnet18": true, "googlenet": true}
 	for _, s := range zoo.Specs() {
@@ -113,11 +112,7 @@ func TestFusedZooMatchesUnfused(t *testing.T) {
 		if s.Family == "AlexNet" {
 			size = 64 // its five poolings need 63 pixels
 		}
-		dtypes := []tensor.Dtype{tensor.Float32}
-		if s.Params <= 30_000_000 {
-			dtypes = append(dtypes, tensor.Float64)
-		}
-		for _, dt := range dtypes {
+		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 			t.Run(s.Name+"/"+dt.String(), func(t *testing.T) {
 				fused, plain, _, in := fusePair(t, s, dt, size)
 				tol := 1e-10
