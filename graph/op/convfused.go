@@ -46,8 +46,9 @@ type Fusion struct {
 // b' = shift), applied to the output instead of the weights: the fold is
 // recomputed from the current tensors at every call, and there it costs
 // one multiply per output element, in a pass the bias and the ReLU need
-// anyway, instead of a pass over the weights, which for most layers of
-// an ImageNet net at batch 1 are larger than the output.
+// anyway, instead of a pass over the weights on top of that pass (at
+// batch 1, resnet18's convolutions have 11.2M weights and 2.5M outputs,
+// resnet50's 23.5M and 11.1M).
 //
 // Each step must come after those y has: a batch norm only on a bare
 // convolution, a residual before any ReLU. y itself is left in the
