@@ -11,6 +11,9 @@ func (b *Builder) ReLU(name string, x *G.Node) *G.Node {
 	if !b.ok(name, "ReLU", x) {
 		return nil
 	}
+	if y, err := b.fuse(x, op.Fusion{ReLU: true}); y != nil || err != nil {
+		return b.done(name, "ReLU", y, err)
+	}
 	y, err := op.ReLU(x)
 	return b.done(name, "ReLU", y, err)
 }

@@ -49,6 +49,9 @@ type state struct {
 	counting int // scalars of the parameters bound since the last layer record
 	elements int // scalars of all the parameters and buffers bound
 	aux      []Aux
+	// fuse merges batch norms, residual Adds and ReLUs into the
+	// convolutions before them (fuse.go); Compile sets it.
+	fuse bool
 }
 
 // NewBuilder starts a new graph over ps. Parameters that ps already holds

@@ -22,6 +22,14 @@ type CompileConfig struct {
 	// Rand initialises the parameters ps lacks; nil means
 	// rand.New(rand.NewSource(0)).
 	Rand *rand.Rand
+	// NoFuse keeps every layer a separate op. False (the default) merges
+	// into each convolution the batch norm, residual Add and ReLU that
+	// follow it directly (as conv-bn-relu, conv-bn-add-relu, conv-relu):
+	// one op whose output pass applies them, from the current weights
+	// and statistics at every Forward (op.FuseConv). The logits are the
+	// same (to the bit for convolutions without bias); the layers, their
+	// names and the parameters are unchanged.
+	NoFuse bool
 }
 
 // A Net is a model compiled once, in evaluation mode (dropout off, batch
@@ -36,6 +44,7 @@ type CompileConfig struct {
 // share the weights, not the buffers).
 type Net struct {
 	vm      G.VM
+	g       *G.ExprGraph // what the machine runs: the nodes y depends on
 	y       *G.Node
 	xT      *tensor.Dense // the input node's value, (Batch, C, H, W)
 	x32     []float32     // xT's backing (Data() allocates at every call)
@@ -72,6 +81,7 @@ func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
 		}
 	}()
 	b := NewBuilder(ps, Config{Dtype: cfg.Dtype, Rand: cfg.Rand})
+	b.s.fuse = !cfg.NoFuse
 	x := b.Input("input", cfg.Batch, cfg.Input[0], cfg.Input[1], cfg.Input[2])
 	y := model(b, x)
 	if err := b.Err(); err != nil {
@@ -92,7 +102,9 @@ func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
 	if err := G.Let(x, n.xT); err != nil {
 		return nil, errors.Wrap(err, "graph: Compile: binding the input")
 	}
-	n.vm = G.NewTapeMachine(b.Graph())
+	// Only what the logits depend on: not the layers a fused op replaced.
+	n.g = b.Graph().ExactSubgraphRoots(y)
+	n.vm = G.NewTapeMachine(n.g)
 	return n, nil
 }
 

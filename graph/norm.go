@@ -50,8 +50,11 @@ func (b *Builder) BatchNorm(name string, x *G.Node, o BatchNormOpts) *G.Node {
 	if mom == 0 {
 		mom = 0.1
 	}
-	y, err := op.BatchNorm(x, gamma, beta, op.RunningStats{Mean: mean, Var: variance},
-		op.BNParams{Eps: eps, Momentum: mom, Training: b.s.training})
+	stats := op.RunningStats{Mean: mean, Var: variance}
+	if y, err := b.fuse(x, op.Fusion{BN: &op.BNFold{Gamma: gamma, Beta: beta, Stats: stats, Eps: eps}}); y != nil || err != nil {
+		return b.done(name, typ, y, err)
+	}
+	y, err := op.BatchNorm(x, gamma, beta, stats, op.BNParams{Eps: eps, Momentum: mom, Training: b.s.training})
 	return b.done(name, typ, y, err)
 }
 

@@ -51,7 +51,8 @@ func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 }
 
 // Add adds two tensors of the same shape (a residual connection) with
-// op.Add.
+// op.Add, or, in Compile's graphs, in the output pass of the convolution
+// that made one of them (see CompileConfig.NoFuse).
 func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 	if !b.ok(name, "Add", x, y) {
 		return nil
@@ -59,6 +60,15 @@ func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 	if !x.Shape().Eq(y.Shape()) {
 		b.Failf(name, "Add: shapes %v and %v differ", x.Shape(), y.Shape())
 		return nil
+	}
+	// Either side may be a convolution's output (x + y is y + x to the bit).
+	for _, p := range [][2]*G.Node{{x, y}, {y, x}} {
+		if p[0] == p[1] {
+			break
+		}
+		if z, err := b.fuse(p[0], op.Fusion{Residual: p[1]}); z != nil || err != nil {
+			return b.done(name, "Add", z, err)
+		}
 	}
 	z, err := op.Add(x, y)
 	return b.done(name, "Add", z, errors.Wrap(err, "add"))

@@ -17,6 +17,23 @@ import (
 // new TapeMachine leaves them as they are.
 type RunningStats struct{ Mean, Var *tensor.Dense }
 
+// check requires both statistics to be (c) of dtype dt, for x of shape xs.
+func (st RunningStats) check(c int, dt tensor.Dtype, xs tensor.Shape) error {
+	for _, s := range []struct {
+		name string
+		t    *tensor.Dense
+	}{{"running mean", st.Mean}, {"running var", st.Var}} {
+		if s.t == nil {
+			return errors.Errorf("nil %s for x of shape %v", s.name, xs)
+		}
+		if !isVec(s.t.Shape(), c) || s.t.Dtype() != dt {
+			return errors.Errorf("%s has shape %v of %v, want (%d) of %v for x of shape %v",
+				s.name, s.t.Shape(), s.t.Dtype(), c, dt, xs)
+		}
+	}
+	return nil
+}
+
 // BNParams configures BatchNorm. Eps and Momentum are used as given (the
 // graph layer fills PyTorch's defaults 1e-5 and 0.1); Training selects
 // batch statistics (true) or the running statistics (false).
@@ -46,17 +63,8 @@ func BatchNorm(x, gamma, beta *G.Node, stats RunningStats, p BNParams) (*G.Node,
 		return nil, errors.Errorf("BatchNorm: eps %g and momentum %g, want eps >= 0 and momentum in [0,1]", p.Eps, p.Momentum)
 	}
 	k := &bnKernel{id: nextID(), dims: len(xs), c: xs[1], p: p, stats: stats}
-	for _, s := range []struct {
-		name string
-		t    *tensor.Dense
-	}{{"running mean", stats.Mean}, {"running var", stats.Var}} {
-		if s.t == nil {
-			return nil, errors.Errorf("BatchNorm: nil %s for x of shape %v", s.name, xs)
-		}
-		if !isVec(s.t.Shape(), k.c) || s.t.Dtype() != x.Dtype() {
-			return nil, errors.Errorf("BatchNorm: %s has shape %v of %v, want (%d) of %v for x of shape %v",
-				s.name, s.t.Shape(), s.t.Dtype(), k.c, x.Dtype(), xs)
-		}
+	if err := stats.check(k.c, x.Dtype(), xs); err != nil {
+		return nil, errors.Wrap(err, "BatchNorm")
 	}
 	if p.Training && xs.TotalSize()/k.c < 2 {
 		return nil, errors.Errorf("BatchNorm: x of shape %v has one value per channel; training needs more", xs)
