@@ -21,7 +21,9 @@ func (b *Builder) Flatten(name string, x *G.Node) *G.Node {
 	return b.done(name, "Flatten", y, errors.Wrap(err, "reshape"))
 }
 
-// Concat joins xs along the channel axis (1); every other size must agree.
+// Concat joins xs along the channel axis (1); every other size must
+// agree. It uses op.Concat (a copy per channel block, a buffer reused from
+// step to step) instead of Gorgonia's iterator-based Concat.
 func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 	if !b.ok(name, "Concat", xs...) {
 		return nil
@@ -46,7 +48,7 @@ func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 		b.record(name, "Concat", xs[0])
 		return xs[0]
 	}
-	y, err := G.Concat(1, xs...)
+	y, err := op.Concat(xs...)
 	return b.done(name, "Concat", y, errors.Wrap(err, "concat"))
 }
 
