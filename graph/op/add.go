@@ -3,6 +3,7 @@ package op
 import (
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -63,7 +64,13 @@ func (k *addKernel) RunRange(_, lo, hi int) {
 	}
 }
 
+// addSlices sets out = x + y over len(x) elements; out may be x or y. The
+// float32 case runs vec.Add's AVX2 kernel.
 func addSlices[T float](x, y, out []T) {
+	if x32, ok := any(x).([]float32); ok {
+		vec.Add(any(out).([]float32)[:len(x)], x32, any(y).([]float32))
+		return
+	}
 	y, out = y[:len(x)], out[:len(x)]
 	for i, v := range x {
 		out[i] = v + y[i]

@@ -82,6 +82,10 @@ func im2colChannels[T float](g *convGeom, x, cols []T, lo, hi int) {
 	}
 }
 
+// vecRow is the shortest row col2im adds with the vector kernel: below
+// it the call costs more than it saves.
+const vecRow = 32
+
 // col2im is the adjoint of im2col: it sets dx (C,H,W) to the sum of the
 // column entries that im2col read from each input element. It may zero
 // the entries of cols that im2col sets to 0 (the padding).
@@ -107,8 +111,12 @@ func col2im[T float](g *convGeom, cols, dx []T) {
 					src := row[oy*g.ow : (oy+1)*g.ow]
 					dst := plane[iy*g.w : (iy+1)*g.w]
 					if g.sw == 1 {
-						d := dst[ix0+lo : ix0+hi]
-						for t, v := range src[lo:hi] {
+						d, s := dst[ix0+lo:ix0+hi], src[lo:hi]
+						if len(d) >= vecRow {
+							addSlices(d, s, d)
+							continue
+						}
+						for t, v := range s { // LeNet's conv2: rows of 10
 							d[t] += v
 						}
 						continue
@@ -164,9 +172,7 @@ func col2imFlat[T float](g *convGeom, row, plane []T, i, ix0, lo, hi int) {
 	a, b := max(0, -start), len(d)-max(0, start+len(d)-len(plane))
 	if a < b {
 		p := plane[start+a : start+b]
-		for t, v := range d[a:b] {
-			p[t] += v
-		}
+		addSlices(p, d[a:b], p)
 	}
 }
 
