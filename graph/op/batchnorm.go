@@ -166,20 +166,11 @@ func bnForward[T float](k *bnKernel, lo, hi int) {
 // accumulated in float64.
 func bnMoments[T float](x []T, n, c, hw, ch int) (mean, sq float64) {
 	for i := 0; i < n; i++ {
-		s := 0.0
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			s += float64(v)
-		}
-		mean += s
+		mean += sum64(x[(i*c+ch)*hw : (i*c+ch+1)*hw])
 	}
 	mean /= float64(n * hw)
 	for i := 0; i < n; i++ {
-		s := 0.0
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			d := float64(v) - mean
-			s += d * d
-		}
-		sq += s
+		sq += sumSqDev(x[(i*c+ch)*hw:(i*c+ch+1)*hw], mean)
 	}
 	return mean, sq
 }

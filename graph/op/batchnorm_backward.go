@@ -73,13 +73,7 @@ func bnParamBackward[T float](k *bnParamGrad, lo, hi int) {
 		mc, sumD, sumDX := k.fw.mean[ch], 0.0, 0.0
 		for i := 0; i < n; i++ {
 			off := (i*c + ch) * hw
-			ds := dy[off : off+hw]
-			s, sx := 0.0, 0.0
-			for j, v := range x[off : off+hw] {
-				d := float64(ds[j])
-				s += d
-				sx += d * (float64(v) - mc)
-			}
+			s, sx := sumDyDev(x[off:off+hw], dy[off:off+hw], mc)
 			sumD += s
 			sumDX += sx
 		}
