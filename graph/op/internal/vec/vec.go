@@ -1,30 +1,76 @@
-// Package vec holds element-wise float32 slice kernels with an AVX2
-// assembly path on amd64 (build tag purego turns it off) and a Go
-// fallback: the inner loops of col2im and the residual Add, which Go
-// compiles to one scalar add per element.
+// Package vec holds the element-wise kernels and per-channel reductions
+// of graph/op (col2im's row additions, the residual Add, batch norm),
+// generic over float32 and float64. On amd64 with AVX2 and FMA the
+// float32 cases run assembly (vec_amd64.s; build tag purego turns it
+// off), eight lanes at a time, where Go compiles one scalar operation an
+// element. Reductions accumulate in float64 either way.
 package vec
 
-// addAsm is the assembly kernel where the CPU has AVX2, else nil.
-var addAsm func(n int, dst, x, y *float32)
+// Float is the element type of every kernel.
+type Float interface{ ~float32 | ~float64 }
 
-// Add sets dst[i] = x[i] + y[i] for i < len(dst); x and y must be at least
-// as long. dst may be x or y itself, but must not overlap them otherwise.
-func Add(dst, x, y []float32) {
+// kernels are the float32 assembly kernels: n > 0 elements, a multiple
+// of block for all but add.
+type kernels struct {
+	add        func(n int, dst, x, y *float32)
+	scaleShift func(n int, dst, x *float32, a, b float32)
+	linComb    func(n int, dst, x, y *float32, a, b, m, c float32)
+	sum        func(n int, x *float32) float64
+	sumSqDev   func(n int, x *float32, mean float64) float64
+	sumDyDev   func(n int, x, dy *float32, mean float64) (sd, sdx float64)
+}
+
+// asm holds the kernels where this machine has them, else nil; tests set
+// it to nil to check the Go code on every machine.
+var asm *kernels
+
+// block is the number of elements the assembly reductions and affine
+// kernels take a round; the Go code does the rest.
+const block = 8
+
+// Add sets dst[i] = x[i] + y[i] for i < len(dst); x and y must be at
+// least as long. dst may be x or y itself, but must not overlap them
+// otherwise.
+func Add[T Float](dst, x, y []T) {
 	n := len(dst)
 	if n == 0 {
 		return
 	}
 	x, y = x[:n], y[:n]
-	if addAsm != nil {
-		addAsm(n, &dst[0], &x[0], &y[0])
+	if d, ok := any(dst).([]float32); ok && asm != nil {
+		asm.add(n, &d[0], &any(x).([]float32)[0], &any(y).([]float32)[0])
 		return
 	}
-	addGo(dst, x, y)
-}
-
-func addGo(dst, x, y []float32) {
-	x, y = x[:len(dst)], y[:len(dst)]
 	for i, v := range x {
 		dst[i] = v + y[i]
+	}
+}
+
+// ScaleShift sets dst[i] = a·x[i] + b for i < len(dst) (one fused
+// multiply-add in the float32 assembly); dst may be x.
+func ScaleShift[T Float](dst, x []T, a, b T) {
+	x = x[:len(dst)]
+	i := 0
+	if d, ok := any(dst).([]float32); ok && asm != nil && len(d) >= block {
+		i = len(d) &^ (block - 1)
+		asm.scaleShift(i, &d[0], &any(x).([]float32)[0], float32(a), float32(b))
+	}
+	for j, v := range x[i:] {
+		dst[i+j] = v*a + b
+	}
+}
+
+// LinComb sets dst[i] = a·x[i] + b·(y[i] - m) + c for i < len(dst); dst
+// may be x or y. (Batch norm's dx, with y the input and m its mean:
+// subtracting m first keeps the precision of y's deviations.)
+func LinComb[T Float](dst, x, y []T, a, b, m, c T) {
+	x, y = x[:len(dst)], y[:len(dst)]
+	i := 0
+	if d, ok := any(dst).([]float32); ok && asm != nil && len(d) >= block {
+		i = len(d) &^ (block - 1)
+		asm.linComb(i, &d[0], &any(x).([]float32)[0], &any(y).([]float32)[0], float32(a), float32(b), float32(m), float32(c))
+	}
+	for j, v := range x[i:] {
+		dst[i+j] = a*v + b*(y[i+j]-m) + c
 	}
 }

@@ -60,3 +60,177 @@ tail:
 done:
 	VZEROUPPER
 	RET
+
+// func scaleShiftAVX2(n int, dst, x *float32, a, b float32)
+//
+// dst[i] = a·x[i] + b, 8 elements a round (n a multiple of 8).
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         x+16(FP), SI
+	VBROADCASTSS a+24(FP), Y14
+	VBROADCASTSS b+28(FP), Y15
+
+ss16:
+	CMPQ        CX, $16
+	JL          ss8
+	VMOVUPS     (SI), Y0
+	VMOVUPS     32(SI), Y1
+	VFMADD213PS Y15, Y14, Y0
+	VFMADD213PS Y15, Y14, Y1
+	VMOVUPS     Y0, (DI)
+	VMOVUPS     Y1, 32(DI)
+	ADDQ        $64, SI
+	ADDQ        $64, DI
+	SUBQ        $16, CX
+	JMP         ss16
+
+ss8:
+	TESTQ       CX, CX
+	JZ          ssdone
+	VMOVUPS     (SI), Y0
+	VFMADD213PS Y15, Y14, Y0
+	VMOVUPS     Y0, (DI)
+
+ssdone:
+	VZEROUPPER
+	RET
+
+// func linCombAVX2(n int, dst, x, y *float32, a, b, m, c float32)
+//
+// dst[i] = a·x[i] + b·(y[i] - m) + c, 8 elements a round (n a multiple
+// of 8).
+TEXT ·linCombAVX2(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         x+16(FP), SI
+	MOVQ         y+24(FP), DX
+	VBROADCASTSS a+32(FP), Y13
+	VBROADCASTSS b+36(FP), Y14
+	VBROADCASTSS m+40(FP), Y12
+	VBROADCASTSS c+44(FP), Y15
+
+lc8:
+	TESTQ       CX, CX
+	JZ          lcdone
+	VMOVUPS     (SI), Y0
+	VMOVUPS     (DX), Y1
+	VSUBPS      Y12, Y1, Y1
+	VFMADD213PS Y15, Y13, Y0
+	VFMADD231PS Y1, Y14, Y0
+	VMOVUPS     Y0, (DI)
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	ADDQ        $32, DI
+	SUBQ        $8, CX
+	JMP         lc8
+
+lcdone:
+	VZEROUPPER
+	RET
+
+// hsum adds the four float64 lanes of Y8 into X8's low lane.
+#define HSUM \
+	VEXTRACTF128 $1, Y8, X9; \
+	VADDPD       X9, X8, X8; \
+	VPERMILPD    $1, X8, X9; \
+	VADDSD       X9, X8, X8
+
+// func sumAVX2(n int, x *float32) float64
+//
+// The sum in float64 of x[:n] (n a multiple of 8), in eight lanes.
+TEXT ·sumAVX2(SB), NOSPLIT, $0-24
+	MOVQ   n+0(FP), CX
+	MOVQ   x+8(FP), SI
+	VXORPD Y8, Y8, Y8
+	VXORPD Y10, Y10, Y10
+
+su8:
+	TESTQ     CX, CX
+	JZ        sudone
+	VCVTPS2PD (SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VADDPD    Y0, Y8, Y8
+	VADDPD    Y1, Y10, Y10
+	ADDQ      $32, SI
+	SUBQ      $8, CX
+	JMP       su8
+
+sudone:
+	VADDPD Y10, Y8, Y8
+	HSUM
+	VMOVSD X8, ret+16(FP)
+	VZEROUPPER
+	RET
+
+// func sumSqDevAVX2(n int, x *float32, mean float64) float64
+//
+// The sum in float64 of (x[i] - mean)² over x[:n] (n a multiple of 8).
+TEXT ·sumSqDevAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	VBROADCASTSD mean+16(FP), Y15
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y10, Y10, Y10
+
+sq8:
+	TESTQ       CX, CX
+	JZ          sqdone
+	VCVTPS2PD   (SI), Y0
+	VCVTPS2PD   16(SI), Y1
+	VSUBPD      Y15, Y0, Y0
+	VSUBPD      Y15, Y1, Y1
+	VFMADD231PD Y0, Y0, Y8
+	VFMADD231PD Y1, Y1, Y10
+	ADDQ        $32, SI
+	SUBQ        $8, CX
+	JMP         sq8
+
+sqdone:
+	VADDPD Y10, Y8, Y8
+	HSUM
+	VMOVSD X8, ret+24(FP)
+	VZEROUPPER
+	RET
+
+// func sumDyDevAVX2(n int, x, dy *float32, mean float64) (sd, sdx float64)
+//
+// The sums in float64 of dy[i] and of dy[i]·(x[i] - mean) over i < n (n a
+// multiple of 8).
+TEXT ·sumDyDevAVX2(SB), NOSPLIT, $0-48
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         dy+16(FP), DX
+	VBROADCASTSD mean+24(FP), Y15
+	VXORPD       Y8, Y8, Y8
+	VXORPD       Y10, Y10, Y10
+	VXORPD       Y11, Y11, Y11
+	VXORPD       Y12, Y12, Y12
+
+dd8:
+	TESTQ       CX, CX
+	JZ          dddone
+	VCVTPS2PD   (SI), Y0
+	VCVTPS2PD   16(SI), Y1
+	VCVTPS2PD   (DX), Y2
+	VCVTPS2PD   16(DX), Y3
+	VSUBPD      Y15, Y0, Y0
+	VSUBPD      Y15, Y1, Y1
+	VADDPD      Y2, Y8, Y8
+	VADDPD      Y3, Y10, Y10
+	VFMADD231PD Y2, Y0, Y11
+	VFMADD231PD Y3, Y1, Y12
+	ADDQ        $32, SI
+	ADDQ        $32, DX
+	SUBQ        $8, CX
+	JMP         dd8
+
+dddone:
+	VADDPD Y10, Y8, Y8
+	HSUM
+	VMOVSD X8, sd+32(FP)
+	VADDPD Y12, Y11, Y8
+	HSUM
+	VMOVSD X8, sdx+40(FP)
+	VZEROUPPER
+	RET

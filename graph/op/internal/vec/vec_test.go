@@ -2,37 +2,40 @@ package vec
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 )
 
-// kernels are Add's implementations on this machine, each forced in turn.
-func kernels() map[string]func(n int, dst, x, y *float32) {
-	ks := map[string]func(n int, dst, x, y *float32){"go": nil}
-	if addAsm != nil {
-		ks["asm"] = addAsm
+// paths runs f with the Go code and, where this machine has it, the
+// assembly.
+func paths(t testing.TB, f func(name string)) {
+	saved := asm
+	defer func() { asm = saved }()
+	asm = nil
+	f("go")
+	if saved != nil {
+		asm = saved
+		f("asm")
 	}
-	return ks
 }
 
-// TestAdd: every length from 0 to 80 (each branch of the assembly's
-// rounds and tail), into a fresh slice, in place over x and over y, and
-// nothing written past len(dst).
+func randSlice(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
+}
+
+// TestAdd: every length from 0 to 80 (each round and tail of the
+// assembly), into a fresh slice, in place over x and over y, and nothing
+// written past len(dst).
 func TestAdd(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
-	saved := addAsm
-	defer func() { addAsm = saved }()
-	for name, k := range kernels() {
-		addAsm = k
+	paths(t, func(name string) {
 		for n := 0; n <= 80; n++ {
-			x, y := make([]float32, n+1), make([]float32, n+1)
-			for i := range x {
-				x[i], y[i] = rng.Float32()*2-1, rng.Float32()*2-1
-			}
-			want := make([]float32, n)
-			for i := range want {
-				want[i] = x[i] + y[i]
-			}
+			x, y := randSlice(rng, n+1), randSlice(rng, n+1)
 			for _, mode := range []string{"fresh", "into x", "into y"} {
 				xc, yc := append([]float32(nil), x...), append([]float32(nil), y...)
 				dst := make([]float32, n+1)
@@ -45,9 +48,9 @@ func TestAdd(t *testing.T) {
 				}
 				guard := dst[n]
 				Add(dst[:n], xc, yc)
-				for i, w := range want {
-					if dst[i] != w {
-						t.Fatalf("%s, n %d, %s: dst[%d] = %g, want %g", name, n, mode, i, dst[i], w)
+				for i := range n {
+					if want := x[i] + y[i]; dst[i] != want {
+						t.Fatalf("%s, n %d, %s: dst[%d] = %g, want %g", name, n, mode, i, dst[i], want)
 					}
 				}
 				if dst[n] != guard {
@@ -55,22 +58,100 @@ func TestAdd(t *testing.T) {
 				}
 			}
 		}
-	}
+	})
 }
 
-func BenchmarkAdd(b *testing.B) {
-	saved := addAsm
-	defer func() { addAsm = saved }()
-	for name, k := range kernels() {
-		for _, n := range []int{10, 1024, 65536} {
-			x, y := make([]float32, n), make([]float32, n)
-			b.Run(fmt.Sprintf("%s/%d", name, n), func(b *testing.B) {
-				addAsm = k
-				b.SetBytes(int64(12 * n))
+// TestAffine: ScaleShift and LinComb for every length from 0 to 40, in
+// float32 (one rounding of a fused multiply-add apart from the float64
+// result at most) and float64, and nothing written past len(dst).
+func TestAffine(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	const a, b, c, m = 1.5, -0.75, 0.25, 0.125
+	paths(t, func(name string) {
+		for n := 0; n <= 40; n++ {
+			x, y := randSlice(rng, n+1), randSlice(rng, n+1)
+			ss, ax := make([]float32, n+1), make([]float32, n+1)
+			ss[n], ax[n] = 7, 7
+			ScaleShift(ss[:n], x, a, b)
+			LinComb(ax[:n], x, y, a, b, m, c)
+			x64, y64 := make([]float64, n), make([]float64, n)
+			for i := range n {
+				x64[i], y64[i] = float64(x[i]), float64(y[i])
+			}
+			ss64, ax64 := make([]float64, n), make([]float64, n)
+			ScaleShift(ss64, x64, a, b)
+			LinComb(ax64, x64, y64, a, b, m, c)
+			for i := range n {
+				if w := a*x64[i] + b; ss64[i] != w || math.Abs(float64(ss[i])-w) > 1e-6*math.Max(1, math.Abs(w)) {
+					t.Fatalf("%s, n %d: ScaleShift[%d] = %g (float64 %g), want %g", name, n, i, ss[i], ss64[i], w)
+				}
+				if w := a*x64[i] + b*(y64[i]-m) + c; ax64[i] != w || math.Abs(float64(ax[i])-w) > 1e-6*math.Max(1, math.Abs(w)) {
+					t.Fatalf("%s, n %d: LinComb[%d] = %g (float64 %g), want %g", name, n, i, ax[i], ax64[i], w)
+				}
+			}
+			if ss[n] != 7 || ax[n] != 7 {
+				t.Fatalf("%s, n %d: wrote past the end", name, n)
+			}
+		}
+	})
+}
+
+// TestSums: the reductions equal one running float64 sum (within float64
+// rounding) for every length from 0 to 40, and read nothing past len(x)
+// (a huge value there would show).
+func TestSums(t *testing.T) {
+	rng := rand.New(rand.NewSource(3))
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
+	const mean = 0.3
+	paths(t, func(name string) {
+		for n := 0; n <= 40; n++ {
+			x, dy := randSlice(rng, n+1), randSlice(rng, n+1)
+			x[n], dy[n] = 1e30, 1e30
+			var s, sq, sd, sdx float64
+			for i := range n {
+				v := float64(x[i])
+				s += v
+				sq += (v - mean) * (v - mean)
+				sd += float64(dy[i])
+				sdx += float64(dy[i]) * (v - mean)
+			}
+			gsd, gsdx := SumDyDev(x[:n], dy, mean)
+			if got := Sum(x[:n]); !near(got, s) {
+				t.Errorf("%s, n %d: Sum %g, want %g", name, n, got, s)
+			}
+			if got := SumSqDev(x[:n], mean); !near(got, sq) {
+				t.Errorf("%s, n %d: SumSqDev %g, want %g", name, n, got, sq)
+			}
+			if !near(gsd, sd) || !near(gsdx, sdx) {
+				t.Errorf("%s, n %d: SumDyDev %g, %g, want %g, %g", name, n, gsd, gsdx, sd, sdx)
+			}
+		}
+	})
+}
+
+func BenchmarkKernels(b *testing.B) {
+	const n = 1024 // one ResNet-20 channel plane, in L1
+	rng := rand.New(rand.NewSource(4))
+	x, y, dst := randSlice(rng, n), randSlice(rng, n), make([]float32, n)
+	var sink float64
+	paths(b, func(name string) {
+		for _, k := range []struct {
+			op string
+			f  func()
+		}{
+			{"Add", func() { Add(dst, x, y) }},
+			{"ScaleShift", func() { ScaleShift(dst, x, 2, 1) }},
+			{"LinComb", func() { LinComb(dst, x, y, 2, 3, 0.5, 1) }},
+			{"Sum", func() { sink += Sum(x) }},
+			{"SumSqDev", func() { sink += SumSqDev(x, 0.5) }},
+			{"SumDyDev", func() { a, c := SumDyDev(x, y, 0.5); sink += a + c }},
+		} {
+			b.Run(fmt.Sprintf("%s/%s", k.op, name), func(b *testing.B) {
 				for b.Loop() {
-					Add(x, x, y)
+					k.f()
 				}
 			})
 		}
-	}
+	})
+	_ = sink
 }
