@@ -1,5 +1,7 @@
 package op
 
+import "github.com/convzoo/convzoo/graph/op/internal/vec"
+
 // convGeom is the geometry of a 2-D convolution of one sample.
 type convGeom struct {
 	c, h, w       int // input channels and size
@@ -82,10 +84,6 @@ func im2colChannels[T float](g *convGeom, x, cols []T, lo, hi int) {
 	}
 }
 
-// vecRow is the shortest row col2im adds with the vector kernel: below
-// it the call costs more than it saves.
-const vecRow = 32
-
 // col2im is the adjoint of im2col: it sets dx (C,H,W) to the sum of the
 // column entries that im2col read from each input element. It may zero
 // the entries of cols that im2col sets to 0 (the padding).
@@ -103,24 +101,21 @@ func col2im[T float](g *convGeom, cols, dx []T) {
 					col2imFlat(g, row, plane, i, ix0, lo, hi)
 					continue
 				}
-				for oy := 0; oy < g.oh; oy++ {
-					iy := oy*g.sh - g.ph + i*g.dh
-					if iy < 0 || iy >= g.h {
-						continue
+				iy0 := i*g.dh - g.ph
+				oyLo, oyHi := span(iy0, g.sh, g.h, g.oh)
+				if g.sw == 1 {
+					// One call for the tap's rows (LeNet's conv2: ten
+					// rows of ten).
+					if lo < hi && oyLo < oyHi {
+						iy := iy0 + oyLo*g.sh
+						vec.AddRows(plane[iy*g.w+ix0+lo:], g.sh*g.w, row[oyLo*g.ow+lo:], g.ow, oyHi-oyLo, hi-lo)
 					}
+					continue
+				}
+				for oy := oyLo; oy < oyHi; oy++ {
+					iy := iy0 + oy*g.sh
 					src := row[oy*g.ow : (oy+1)*g.ow]
 					dst := plane[iy*g.w : (iy+1)*g.w]
-					if g.sw == 1 {
-						d, s := dst[ix0+lo:ix0+hi], src[lo:hi]
-						if len(d) >= vecRow {
-							addSlices(d, s, d)
-							continue
-						}
-						for t, v := range s { // LeNet's conv2: rows of 10
-							d[t] += v
-						}
-						continue
-					}
 					for ox := lo; ox < hi; ox++ {
 						dst[ix0+ox*g.sw] += src[ox]
 					}

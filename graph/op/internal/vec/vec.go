@@ -13,6 +13,7 @@ type Float interface{ ~float32 | ~float64 }
 // of block for all but add.
 type kernels struct {
 	add        func(n int, dst, x, y *float32)
+	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
 	scaleShift func(n int, dst, x *float32, a, b float32)
 	linComb    func(n int, dst, x, y *float32, a, b, m, c float32)
 	sum        func(n int, x *float32) float64
@@ -43,6 +44,28 @@ func Add[T Float](dst, x, y []T) {
 	}
 	for i, v := range x {
 		dst[i] = v + y[i]
+	}
+}
+
+// AddRows adds rows of src to rows of dst: dst[r·dpitch+t] +=
+// src[r·spitch+t] for r < rows and t < width (col2im adding one kernel
+// tap's columns to the rows of the input plane). Rows of dst must not
+// overlap each other or src. It panics, as slicing would, where dst or
+// src is too short.
+func AddRows[T Float](dst []T, dpitch int, src []T, spitch, rows, width int) {
+	if rows <= 0 || width <= 0 {
+		return
+	}
+	_, _ = dst[(rows-1)*dpitch+width-1], src[(rows-1)*spitch+width-1] // bounds
+	if d, ok := any(dst).([]float32); ok && asm != nil {
+		asm.addRows(rows, width, &d[0], dpitch, &any(src).([]float32)[0], spitch)
+		return
+	}
+	for r := range rows {
+		d, s := dst[r*dpitch:][:width], src[r*spitch:][:width]
+		for t, v := range s {
+			d[t] += v
+		}
 	}
 }
 

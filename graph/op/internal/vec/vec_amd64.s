@@ -234,3 +234,66 @@ dddone:
 	VMOVSD X8, sdx+40(FP)
 	VZEROUPPER
 	RET
+
+// func addRowsAVX2(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
+//
+// dst[r·dpitch+t] += src[r·spitch+t] for r < rows, t < width: 8
+// elements a step, then 4, then one.
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-48
+	MOVQ rows+0(FP), R8
+	MOVQ width+8(FP), R9
+	MOVQ dst+16(FP), DI
+	MOVQ dpitch+24(FP), R10
+	SHLQ $2, R10
+	MOVQ src+32(FP), SI
+	MOVQ spitch+40(FP), R11
+	SHLQ $2, R11
+
+arrow:
+	TESTQ R8, R8
+	JZ    ardone
+	MOVQ  R9, CX
+	MOVQ  DI, AX
+	MOVQ  SI, BX
+
+ar8:
+	CMPQ    CX, $8
+	JL      ar4
+	VMOVUPS (BX), Y0
+	VADDPS  (AX), Y0, Y0
+	VMOVUPS Y0, (AX)
+	ADDQ    $32, AX
+	ADDQ    $32, BX
+	SUBQ    $8, CX
+	JMP     ar8
+
+ar4:
+	CMPQ    CX, $4
+	JL      ar1
+	VMOVUPS (BX), X0
+	VADDPS  (AX), X0, X0
+	VMOVUPS X0, (AX)
+	ADDQ    $16, AX
+	ADDQ    $16, BX
+	SUBQ    $4, CX
+
+ar1:
+	TESTQ  CX, CX
+	JZ     arnext
+	VMOVSS (BX), X0
+	VADDSS (AX), X0, X0
+	VMOVSS X0, (AX)
+	ADDQ   $4, AX
+	ADDQ   $4, BX
+	DECQ   CX
+	JMP    ar1
+
+arnext:
+	ADDQ R10, DI
+	ADDQ R11, SI
+	DECQ R8
+	JMP  arrow
+
+ardone:
+	VZEROUPPER
+	RET

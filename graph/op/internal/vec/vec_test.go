@@ -61,6 +61,34 @@ func TestAdd(t *testing.T) {
 	})
 }
 
+// TestAddRows: rows and widths around the assembly's steps of 8, 4 and
+// 1, pitches wider than the rows, against the definition; elements
+// between the rows are left alone.
+func TestAddRows(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	paths(t, func(name string) {
+		for _, rows := range []int{0, 1, 3} {
+			for width := 0; width <= 21; width++ {
+				dp, sp := width+3, width+1
+				n := rows*dp + 1
+				dst, src := randSlice(rng, n), randSlice(rng, rows*sp+1)
+				want := append([]float32(nil), dst...)
+				for r := range rows {
+					for c := range width {
+						want[r*dp+c] += src[r*sp+c]
+					}
+				}
+				AddRows(dst, dp, src, sp, rows, width)
+				for i := range want {
+					if dst[i] != want[i] {
+						t.Fatalf("%s, %d rows of %d: dst[%d] = %g, want %g", name, rows, width, i, dst[i], want[i])
+					}
+				}
+			}
+		}
+	})
+}
+
 // TestAffine: ScaleShift and LinComb for every length from 0 to 40, in
 // float32 (one rounding of a fused multiply-add apart from the float64
 // result at most) and float64, and nothing written past len(dst).
