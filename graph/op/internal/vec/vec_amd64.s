@@ -297,3 +297,88 @@ arnext:
 ardone:
 	VZEROUPPER
 	RET
+
+// func maxPool2x2AVX2(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
+//
+// For windows j < n (n a multiple of 8) of the row pair top/bot:
+// out[j] = the first maximum of top[2j], top[2j+1], bot[2j], bot[2j+1],
+// or the last NaN, and idx[j] = base + its offset (2j, 2j+1, w+2j,
+// w+2j+1); offs holds 0, 2, ..., 14. Each window's four values come from
+// two shuffles per row (even and odd elements), put back in window order
+// by a permutation of 64-bit pairs; a candidate replaces the best when it
+// is greater or NaN, as the scalar reference.
+TEXT ·maxPool2x2AVX2(SB), NOSPLIT, $0-56
+	MOVQ         n+0(FP), CX
+	MOVQ         top+8(FP), SI
+	MOVQ         bot+16(FP), DX
+	MOVQ         out+24(FP), DI
+	MOVQ         idx+32(FP), R8
+	MOVQ         offs+40(FP), AX
+	MOVL         base+48(FP), R9
+	VMOVD        R9, X12
+	VPBROADCASTD X12, Y12
+	VPADDD       (AX), Y12, Y12
+	MOVL         w+52(FP), R9
+	VMOVD        R9, X13
+	VPBROADCASTD X13, Y13
+	MOVL         $1, R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+	MOVL         $16, R9
+	VMOVD        R9, X15
+	VPBROADCASTD X15, Y15
+
+mploop:
+	TESTQ   CX, CX
+	JZ      mpdone
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	VSHUFPS $0x88, Y1, Y0, Y4
+	VSHUFPS $0xDD, Y1, Y0, Y5
+	VSHUFPS $0x88, Y3, Y2, Y6
+	VSHUFPS $0xDD, Y3, Y2, Y7
+	VPERMPD $0xD8, Y4, Y4
+	VPERMPD $0xD8, Y5, Y5
+	VPERMPD $0xD8, Y6, Y6
+	VPERMPD $0xD8, Y7, Y7
+	VMOVDQU Y12, Y8
+
+	// top right
+	VPADDD    Y14, Y12, Y9
+	VCMPPS    $0x1E, Y4, Y5, Y10
+	VCMPPS    $0x03, Y5, Y5, Y11
+	VORPS     Y11, Y10, Y10
+	VBLENDVPS Y10, Y5, Y4, Y4
+	VBLENDVPS Y10, Y9, Y8, Y8
+
+	// bottom left
+	VPADDD    Y13, Y12, Y9
+	VCMPPS    $0x1E, Y4, Y6, Y10
+	VCMPPS    $0x03, Y6, Y6, Y11
+	VORPS     Y11, Y10, Y10
+	VBLENDVPS Y10, Y6, Y4, Y4
+	VBLENDVPS Y10, Y9, Y8, Y8
+
+	// bottom right
+	VPADDD    Y14, Y9, Y9
+	VCMPPS    $0x1E, Y4, Y7, Y10
+	VCMPPS    $0x03, Y7, Y7, Y11
+	VORPS     Y11, Y10, Y10
+	VBLENDVPS Y10, Y7, Y4, Y4
+	VBLENDVPS Y10, Y9, Y8, Y8
+
+	VMOVUPS Y4, (DI)
+	VMOVDQU Y8, (R8)
+	VPADDD  Y15, Y12, Y12
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	SUBQ    $8, CX
+	JMP     mploop
+
+mpdone:
+	VZEROUPPER
+	RET

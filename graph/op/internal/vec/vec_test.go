@@ -183,3 +183,58 @@ func BenchmarkKernels(b *testing.B) {
 	})
 	_ = sink
 }
+
+// TestMaxPool2x2: the assembly against the scalar definition (first
+// maximum, last NaN) on ties (values in {0, 1, 2}), signed zeros, NaNs
+// and infinities, for rows of 0 to 40 windows; it does every window of
+// a row of at least 8 (the last eight twice) and writes nothing past
+// them.
+func TestMaxPool2x2(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(6))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	for trial := range 200 {
+		ow := trial % 41
+		w := 2*ow + trial%3 // rows may be wider than the windows
+		top, bot := make([]float32, w), make([]float32, w)
+		for i := range top {
+			switch trial % 3 {
+			case 0:
+				top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
+			case 1:
+				top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
+			default:
+				top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			}
+		}
+		out, idx := make([]float32, ow+1), make([]int32, ow+1)
+		out[ow], idx[ow] = 7, 7
+		base := 1000 * trial
+		n := MaxPool2x2(out[:ow], idx[:ow], top, bot, base, w)
+		if want := map[bool]int{true: ow, false: 0}[ow >= 8]; n != want {
+			t.Fatalf("trial %d: did %d of %d windows, want %d", trial, n, ow, want)
+		}
+		for j := range n {
+			vals := []float32{top[2*j], top[2*j+1], bot[2*j], bot[2*j+1]}
+			offs := []int{2 * j, 2*j + 1, w + 2*j, w + 2*j + 1}
+			best, bi := vals[0], offs[0]
+			for k := 1; k < 4; k++ {
+				if v := vals[k]; v > best || v != v {
+					best, bi = v, offs[k]
+				}
+			}
+			same := out[j] == best || (out[j] != out[j] && best != best)
+			if !same || math.Signbit(float64(out[j])) != math.Signbit(float64(best)) || int(idx[j]) != base+bi {
+				t.Fatalf("trial %d, window %d of %v: got %v at %d, want %v at %d", trial, j, vals, out[j], idx[j], best, base+bi)
+			}
+		}
+		for j := n; j <= ow; j++ {
+			if want := map[bool]float32{true: 7, false: 0}[j == ow]; out[j] != want {
+				t.Fatalf("trial %d: wrote window %d past the %d it did", trial, j, n)
+			}
+		}
+	}
+}
