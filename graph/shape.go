@@ -65,3 +65,15 @@ func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 	z, err := op.Add(x, y)
 	return b.done(name, "Add", z, errors.Wrap(err, "add"))
 }
+
+// SubsamplePad is the parameter-free shortcut of the CIFAR ResNets (He et
+// al.'s option A) as one layer: x[:, :, ::stride, ::stride] with front
+// zero channels before and back after (op.SubsamplePad: one pass each
+// way, where a 1x1 max pool and a concatenation with zeros take two).
+func (b *Builder) SubsamplePad(name string, x *G.Node, stride, front, back int) *G.Node {
+	if !b.ok(name, "SubsamplePad", x) || !b.rank(name, "SubsamplePad", x, 4) {
+		return nil
+	}
+	y, err := op.SubsamplePad(x, stride, front, back)
+	return b.done(name, "SubsamplePad", y, err)
+}

@@ -7,7 +7,7 @@ import (
 )
 
 // TestSplit runs the tests of the kernels that split their work over the
-// worker pool (batch norm, ReLU, Add, Concat, max pooling's gradient,
+// worker pool (batch norm, ReLU, Add, Concat, SubsamplePad, max pooling's gradient,
 // one sample's im2col) with every call split between two
 // workers, however small: the ranges must cover the tensors exactly and
 // give the values and gradients of the whole.
@@ -20,6 +20,7 @@ func TestSplit(t *testing.T) {
 		"ReLU":            TestReLU,
 		"Add":             TestAdd,
 		"Concat":          TestConcat,
+		"SubsamplePad":    TestSubsamplePad,
 		"MaxPoolGrad":     TestMaxPoolGrad,
 		"MaxPoolGolden":   TestMaxPoolGolden,
 		"Conv2dNaive":     TestConv2dNaive,
