@@ -160,14 +160,9 @@ func im2colFlat[T float](g *convGeom, plane, row []T, i, ix0, lo, hi int) {
 
 func col2imFlat[T float](g *convGeom, row, plane []T, i, ix0, lo, hi int) {
 	oyLo, oyHi, start := flatSpan(g, i, ix0)
-	if lo > 0 || hi < g.ow {
-		// Padding entries would land on the neighbouring input row: add
-		// the rows without them.
-		if lo < hi && oyLo < oyHi {
-			vec.AddRows(plane[start+lo:], g.w, row[oyLo*g.ow+lo:], g.ow, oyHi-oyLo, hi-lo)
-		}
-		return
-	}
+	// Padding entries would land on the neighbouring input row: zero
+	// them, then add the whole stretch at once.
+	clearPadColumns(row[oyLo*g.ow:oyHi*g.ow], g.ow, lo, hi)
 	d := row[oyLo*g.ow : oyHi*g.ow]
 	a, b := max(0, -start), len(d)-max(0, start+len(d)-len(plane))
 	if a < b {
