@@ -94,9 +94,7 @@ func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
 	gemm.ParallelFor(k, k.fw.n, &k.wg)
 	out := elems[T](k.out)
 	for w := 1; w < k.workers; w++ {
-		for i, v := range part.get(w, len(out)) {
-			out[i] += v
-		}
+		vec.Add(out, out, part.get(w, len(out)))
 	}
 	return nil
 }
