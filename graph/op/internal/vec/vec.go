@@ -15,6 +15,8 @@ type kernels struct {
 	add        func(n int, dst, x, y *float32)
 	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
 	maxPool2x2 func(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
+	relu       func(n int, dst, x *float32)
+	reluGrad   func(n int, dst, x, dy *float32)
 	scaleShift func(n int, dst, x *float32, a, b float32)
 	linComb    func(n int, dst, x, y *float32, a, b, m, c float32)
 	sum        func(n int, x *float32) float64

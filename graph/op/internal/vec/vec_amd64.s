@@ -382,3 +382,65 @@ mploop:
 mpdone:
 	VZEROUPPER
 	RET
+
+// func reluAVX2(n int, dst, x *float32)
+//
+// dst[i] = max(x[i], 0) as Go's max: -0 becomes +0 (adding +0) and a
+// NaN becomes Go's NaN, 0x7fc00000 (VMAXPS returns x when it is NaN; a
+// blend on the unordered compare replaces it), 8 elements a round (n a
+// multiple of 8).
+TEXT ·reluAVX2(SB), NOSPLIT, $0-24
+	MOVQ         n+0(FP), CX
+	MOVQ         dst+8(FP), DI
+	MOVQ         x+16(FP), SI
+	VXORPS       Y15, Y15, Y15
+	MOVL         $0x7fc00000, AX
+	VMOVD        AX, X14
+	VPBROADCASTD X14, Y14
+
+rf8:
+	TESTQ     CX, CX
+	JZ        rfdone
+	VMOVUPS   (SI), Y0
+	VCMPPS    $0x03, Y0, Y0, Y1
+	VMAXPS    Y0, Y15, Y0
+	VADDPS    Y15, Y0, Y0
+	VBLENDVPS Y1, Y14, Y0, Y0
+	VMOVUPS   Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JMP     rf8
+
+rfdone:
+	VZEROUPPER
+	RET
+
+// func reluGradAVX2(n int, dst, x, dy *float32)
+//
+// dst[i] = dy[i] where x[i]'s bits, read as an int32, are positive (x > 0
+// or a NaN with the sign bit clear), else +0: an integer compare and a
+// mask, 8 elements a round (n a multiple of 8).
+TEXT ·reluGradAVX2(SB), NOSPLIT, $0-32
+	MOVQ   n+0(FP), CX
+	MOVQ   dst+8(FP), DI
+	MOVQ   x+16(FP), SI
+	MOVQ   dy+24(FP), DX
+	VPXOR  Y15, Y15, Y15
+
+rb8:
+	TESTQ    CX, CX
+	JZ       rbdone
+	VMOVDQU  (SI), Y0
+	VPCMPGTD Y15, Y0, Y0
+	VPAND    (DX), Y0, Y0
+	VMOVDQU  Y0, (DI)
+	ADDQ     $32, SI
+	ADDQ     $32, DX
+	ADDQ     $32, DI
+	SUBQ     $8, CX
+	JMP      rb8
+
+rbdone:
+	VZEROUPPER
+	RET

@@ -238,3 +238,38 @@ func TestMaxPool2x2(t *testing.T) {
 		}
 	}
 }
+
+// TestReLU: both paths give Go's max(x, 0) and the masked gradient to the
+// bit, on signed zeros, NaNs of both signs, infinities, denormals and
+// random values, for lengths 0 to 40.
+func TestReLU(t *testing.T) {
+	rng := rand.New(rand.NewSource(8))
+	special := []float32{0, float32(math.Copysign(0, -1)), float32(math.NaN()), -float32(math.NaN()),
+		float32(math.Inf(1)), float32(math.Inf(-1)), 1e-45, -1e-45, 1, -1}
+	paths(t, func(name string) {
+		for n := 0; n <= 40; n++ {
+			x, dy := randSlice(rng, n), randSlice(rng, n)
+			for i := range x {
+				if rng.Intn(2) == 0 {
+					x[i] = special[rng.Intn(len(special))]
+				}
+			}
+			y, dx := make([]float32, n), make([]float32, n)
+			ReLU32(y, x)
+			ReLUGrad32(dx, x, dy)
+			for i, v := range x {
+				want := max(v, 0)
+				if math.Float32bits(y[i]) != math.Float32bits(want) {
+					t.Fatalf("%s, n %d: relu(%v) = %v (bits %x), want %v (bits %x)", name, n, v, y[i], math.Float32bits(y[i]), want, math.Float32bits(want))
+				}
+				var g float32
+				if b := int32(math.Float32bits(v)); b > 0 {
+					g = dy[i]
+				}
+				if math.Float32bits(dx[i]) != math.Float32bits(g) {
+					t.Fatalf("%s, n %d: relu'(%v)·%v = %v, want %v", name, n, v, dy[i], dx[i], g)
+				}
+			}
+		}
+	})
+}
