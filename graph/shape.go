@@ -21,7 +21,9 @@ func (b *Builder) Flatten(name string, x *G.Node) *G.Node {
 	return b.done(name, "Flatten", y, errors.Wrap(err, "reshape"))
 }
 
-// Concat joins xs along the channel axis (1); every other size must agree.
+// Concat joins xs along the channel axis (1); every other size must
+// agree. It uses op.Concat (a copy per channel block, a buffer reused from
+// step to step) instead of Gorgonia's iterator-based Concat.
 func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 	if !b.ok(name, "Concat", xs...) {
 		return nil
@@ -46,7 +48,7 @@ func (b *Builder) Concat(name string, xs ...*G.Node) *G.Node {
 		b.record(name, "Concat", xs[0])
 		return xs[0]
 	}
-	y, err := G.Concat(1, xs...)
+	y, err := op.Concat(xs...)
 	return b.done(name, "Concat", y, errors.Wrap(err, "concat"))
 }
 
@@ -72,4 +74,16 @@ func (b *Builder) Add(name string, x, y *G.Node) *G.Node {
 	}
 	z, err := op.Add(x, y)
 	return b.done(name, "Add", z, errors.Wrap(err, "add"))
+}
+
+// SubsamplePad is the parameter-free shortcut of the CIFAR ResNets (He et
+// al.'s option A) as one layer: x[:, :, ::stride, ::stride] with front
+// zero channels before and back after (op.SubsamplePad: one pass each
+// way, where a 1x1 max pool and a concatenation with zeros take two).
+func (b *Builder) SubsamplePad(name string, x *G.Node, stride, front, back int) *G.Node {
+	if !b.ok(name, "SubsamplePad", x) || !b.rank(name, "SubsamplePad", x, 4) {
+		return nil
+	}
+	y, err := op.SubsamplePad(x, stride, front, back)
+	return b.done(name, "SubsamplePad", y, err)
 }

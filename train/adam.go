@@ -85,17 +85,20 @@ func adamStep[T float](o *Adam, p *graph.Param, w, g []T, lr float64) error {
 	cb1, cb2 := T(1-b1), T(1-b2) // in float64 first, as PyTorch's Python scalars
 	lambda := decayOf(p, o.WeightDecay, o.NormWeightDecay)
 	wd, decay := T(lambda), T(1-lr*lambda)
-	for i, gi := range g {
-		switch {
-		case lambda == 0:
-		case o.Decoupled:
-			w[i] *= decay
-		default:
-			gi += wd * w[i]
+	parallel(len(g), func(lo, hi int) {
+		m, v, w := s.m[lo:hi], s.v[lo:hi], w[lo:hi]
+		for i, gi := range g[lo:hi] {
+			switch {
+			case lambda == 0:
+			case o.Decoupled:
+				w[i] *= decay
+			default:
+				gi += wd * w[i]
+			}
+			m[i] = tb1*m[i] + cb1*gi
+			v[i] = tb2*v[i] + cb2*gi*gi
+			w[i] -= step * m[i] / (T(math.Sqrt(float64(v[i])))/sbc2 + eps)
 		}
-		s.m[i] = tb1*s.m[i] + cb1*gi
-		s.v[i] = tb2*s.v[i] + cb2*gi*gi
-		w[i] -= step * s.m[i] / (T(math.Sqrt(float64(s.v[i])))/sbc2 + eps)
-	}
+	})
 	return nil
 }

@@ -61,12 +61,15 @@ func (o *SGD) Step(params []*graph.Param, grads []*tensor.Dense, lr float64) err
 func sgdStep[T float](o *SGD, p *graph.Param, w, g []T, lr float64) error {
 	eta, wd, mom := T(lr), T(decayOf(p, o.WeightDecay, o.NormWeightDecay)), T(o.Momentum)
 	if o.Momentum == 0 {
-		for i, gi := range g {
-			if wd != 0 {
-				gi += wd * w[i]
+		parallel(len(g), func(lo, hi int) {
+			w := w[lo:hi]
+			for i, gi := range g[lo:hi] {
+				if wd != 0 {
+					gi += wd * w[i]
+				}
+				w[i] -= eta * gi
 			}
-			w[i] -= eta * gi
-		}
+		})
 		return nil
 	}
 	fresh := false
@@ -75,21 +78,24 @@ func sgdStep[T float](o *SGD, p *graph.Param, w, g []T, lr float64) error {
 	if err != nil {
 		return err
 	}
-	for i, gi := range g {
-		if wd != 0 {
-			gi += wd * w[i]
+	parallel(len(g), func(lo, hi int) {
+		w, buf := w[lo:hi], v.buf[lo:hi]
+		for i, gi := range g[lo:hi] {
+			if wd != 0 {
+				gi += wd * w[i]
+			}
+			if fresh {
+				buf[i] = gi
+			} else {
+				buf[i] = mom*buf[i] + gi
+			}
+			if o.Nesterov {
+				gi += mom * buf[i]
+			} else {
+				gi = buf[i]
+			}
+			w[i] -= eta * gi
 		}
-		if fresh {
-			v.buf[i] = gi
-		} else {
-			v.buf[i] = mom*v.buf[i] + gi
-		}
-		if o.Nesterov {
-			gi += mom * v.buf[i]
-		} else {
-			gi = v.buf[i]
-		}
-		w[i] -= eta * gi
-	}
+	})
 	return nil
 }

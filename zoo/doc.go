@@ -50,7 +50,7 @@
 // stem, three stages of n = (depth-2)/6 basic blocks with 16, 32 and 64
 // channels, global average pooling and a linear classifier. Where a block
 // changes shape, the shortcut is option A, parameter free: the input is
-// subsampled as x[:, :, ::2, ::2] (a 1x1 max pool with stride 2) and
-// zero channels are concatenated on both sides ((planes-in)/2 each, i.e.
-// planes/4 when the width doubles). ResNet-20 has 269,722 parameters.
+// subsampled as x[:, :, ::2, ::2] and zero channels are concatenated on
+// both sides ((planes-in)/2 each, i.e. planes/4 when the width doubles),
+// in one layer (graph's SubsamplePad). ResNet-20 has 269,722 parameters.
 package zoo

@@ -4,7 +4,6 @@ import (
 	"github.com/convzoo/convzoo/graph"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
-	"gorgonia.org/tensor"
 )
 
 // A Shortcut is how a residual block carries its input when the block
@@ -17,10 +16,9 @@ const (
 	// "downsample": a 1x1 convolution with the block's stride and no bias
 	// (name.downsample.0) and a batch norm (name.downsample.1).
 	ShortcutProjection Shortcut = iota
-	// ShortcutPad is option A, parameter free: x[:, :, ::s, ::s] (a 1x1
-	// max pool with stride s, name.shortcut.subsample) with zero channels
-	// concatenated on both sides (name.shortcut.pad), as in the CIFAR
-	// ResNets.
+	// ShortcutPad is option A, parameter free: x[:, :, ::s, ::s] with
+	// zero channels concatenated on both sides, one layer
+	// (name.shortcut.pad, graph's SubsamplePad), as in the CIFAR ResNets.
 	ShortcutPad
 )
 
@@ -89,26 +87,8 @@ func shortcut(b *graph.Builder, x *G.Node, out, stride int, kind Shortcut) *G.No
 			b.Fail(errors.Errorf("zoo: %s: a padding shortcut cannot shrink %d channels to %d", sc.Name(""), in, out))
 			return nil
 		}
-		if stride > 1 {
-			x = sc.MaxPool2d("subsample", x, 1, graph.PoolOpts{Stride: stride})
-		}
-		if x == nil || out == in {
-			return x
-		}
-		n, h, w := dims(x)
 		front := (out - in) / 2
-		zeros := func(name string, c int) *G.Node {
-			t := tensor.New(tensor.WithShape(n, c, h, w), tensor.Of(b.Dtype()))
-			return G.NodeFromAny(b.Graph(), t, G.WithName(sc.Name(name)))
-		}
-		parts := []*G.Node{x}
-		if front > 0 {
-			parts = append([]*G.Node{zeros("zeros_front", front)}, parts...)
-		}
-		if back := out - in - front; back > 0 {
-			parts = append(parts, zeros("zeros_back", back))
-		}
-		return sc.Concat("pad", parts...)
+		return sc.SubsamplePad("pad", x, stride, front, out-in-front)
 	}
 	b.Fail(errors.Errorf("zoo: %s: unknown shortcut kind %d", b.Name(""), kind))
 	return nil

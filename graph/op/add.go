@@ -3,6 +3,7 @@ package op
 import (
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -63,12 +64,9 @@ func (k *addKernel) RunRange(_, lo, hi int) {
 	}
 }
 
-func addSlices[T float](x, y, out []T) {
-	y, out = y[:len(x)], out[:len(x)]
-	for i, v := range x {
-		out[i] = v + y[i]
-	}
-}
+// addSlices sets out = x + y over len(x) elements; out may be x or y
+// (vec.Add: its AVX2 kernel for float32).
+func addSlices[T float](x, y, out []T) { vec.Add(out[:len(x)], x, y) }
 
 func (k *addKernel) diffWRT() []bool { return []bool{true, true} }
 

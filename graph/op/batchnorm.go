@@ -5,6 +5,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -161,33 +162,21 @@ func bnForward[T float](k *bnKernel, lo, hi int) {
 		a, b := T(sc), T(float64(beta[c])-k.mean[c]*sc)
 		for i := 0; i < n; i++ {
 			off := (i*k.c + c) * hw
-			ys := y[off : off+hw]
-			for j, v := range x[off : off+hw] {
-				ys[j] = v*a + b
-			}
+			vec.ScaleShift(y[off:off+hw], x[off:off+hw], a, b)
 		}
 	}
 }
 
 // bnMoments returns the mean of channel ch of x, laid out (n, c, hw), and
 // the sum of its squared deviations from the mean: two passes,
-// accumulated in float64.
+// accumulated in float64 (vec's kernels).
 func bnMoments[T float](x []T, n, c, hw, ch int) (mean, sq float64) {
 	for i := 0; i < n; i++ {
-		s := 0.0
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			s += float64(v)
-		}
-		mean += s
+		mean += vec.Sum(x[(i*c+ch)*hw : (i*c+ch+1)*hw])
 	}
 	mean /= float64(n * hw)
 	for i := 0; i < n; i++ {
-		s := 0.0
-		for _, v := range x[(i*c+ch)*hw : (i*c+ch+1)*hw] {
-			d := float64(v) - mean
-			s += d * d
-		}
-		sq += s
+		sq += vec.SumSqDev(x[(i*c+ch)*hw:(i*c+ch+1)*hw], mean)
 	}
 	return mean, sq
 }

@@ -3,6 +3,7 @@ package op
 import (
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
 	"gorgonia.org/tensor"
 )
@@ -73,13 +74,7 @@ func bnParamBackward[T float](k *bnParamGrad, lo, hi int) {
 		mc, sumD, sumDX := k.fw.mean[ch], 0.0, 0.0
 		for i := 0; i < n; i++ {
 			off := (i*c + ch) * hw
-			ds := dy[off : off+hw]
-			s, sx := 0.0, 0.0
-			for j, v := range x[off : off+hw] {
-				d := float64(ds[j])
-				s += d
-				sx += d * (float64(v) - mc)
-			}
+			s, sx := vec.SumDyDev(x[off:off+hw], dy[off:off+hw], mc)
 			sumD += s
 			sumDX += sx
 		}
@@ -162,18 +157,15 @@ func bnXBackward[T float](k *bnXGrad, lo, hi int) {
 	for ch := lo; ch < hi; ch++ {
 		sc := fw.scale[ch]
 		// dx = a*dy + b*(x-mean) + c0, per channel.
-		a, b, c0, mc := T(sc), T(0), T(0), T(fw.mean[ch])
+		a, b, c0 := sc, 0.0, 0.0
 		if fw.p.Training {
 			// xhat*dgamma = (x-mean)*invstd^2*sumDX.
-			b = T(-sc * fw.invstd[ch] * fw.invstd[ch] * k.g.sumDX[ch] / m)
-			c0 = T(-sc * k.g.sumD[ch] / m)
+			b = -sc * fw.invstd[ch] * fw.invstd[ch] * k.g.sumDX[ch] / m
+			c0 = -sc * k.g.sumD[ch] / m
 		}
 		for i := 0; i < n; i++ {
 			off := (i*fw.c + ch) * hw
-			ds, os := dy[off:off+hw], dx[off:off+hw]
-			for j, v := range x[off : off+hw] {
-				os[j] = a*ds[j] + b*(v-mc) + c0
-			}
+			vec.LinComb(dx[off:off+hw], dy[off:off+hw], x[off:off+hw], T(a), T(b), T(fw.mean[ch]), T(c0))
 		}
 	}
 }

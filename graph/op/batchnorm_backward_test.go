@@ -21,6 +21,9 @@ func TestBatchNormGrad(t *testing.T) {
 		{"train2D", []int{5, 3}, true},
 		{"eval4D", []int{2, 3, 2, 2}, false},
 		{"eval2D", []int{4, 2}, false},
+		// Planes of 36 and 45: the float32 kernels' 8-wide rounds and tails.
+		{"train4D-wide", []int{2, 3, 6, 6}, true},
+		{"train4D-odd", []int{3, 2, 5, 9}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rng := rand.New(rand.NewSource(3))
@@ -29,7 +32,10 @@ func TestBatchNormGrad(t *testing.T) {
 			p := BNParams{Eps: 1e-5, Momentum: 0.1, Training: tc.train}
 			build := bnBuild(p, 0.2, 0.7)
 			checkGrad(t, build, []*tensor.Dense{x, gamma, beta}, []bool{true, true, true})
-			t.Run("float32", func(t *testing.T) { checkF32(t, build, x, gamma, beta) })
+			t.Run("float32", func(t *testing.T) {
+				checkF32(t, build, x, gamma, beta)
+				checkGradF32(t, build, x, gamma, beta)
+			})
 		})
 	}
 }

@@ -2,8 +2,10 @@ package op
 
 import (
 	"fmt"
-	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"sync"
+
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -92,9 +94,7 @@ func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
 	gemm.ParallelFor(k, k.fw.n, &k.wg)
 	out := elems[T](k.out)
 	for w := 1; w < k.workers; w++ {
-		for i, v := range part.get(w, len(out)) {
-			out[i] += v
-		}
+		vec.Add(out, out, part.get(w, len(out)))
 	}
 	return nil
 }
@@ -221,10 +221,14 @@ func convXGradRange[T float](k *convXGrad, s *scratch[T], worker, lo, hi int) {
 }
 
 // biasGrad sums dy, (N,O,...), over every axis but 1: the gradient of a
-// bias added per channel (Conv2d) or per feature (Linear).
+// bias added per channel (Conv2d) or per feature (Linear). Channels are
+// split over the worker pool when dy is large.
 type biasGrad struct {
 	op   string
 	dims int
+	// The current call's tensors, for RunRange.
+	dy, out *tensor.Dense
+	wg      sync.WaitGroup
 }
 
 func (k *biasGrad) name() string  { return fmt.Sprintf("%s.db(%d-D)", k.op, k.dims) }
@@ -239,25 +243,37 @@ func (k *biasGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 }
 
 func (k *biasGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
-	s := in[0].Shape()
-	n, c := s[0], s[1]
-	rest := s.TotalSize() / max(1, n*c)
+	k.dy, k.out = in[0], out
+	defer func() { k.dy, k.out = nil, nil }()
+	c := in[0].Shape()[1]
 	return dispatch(out,
-		func() error { biasSum(elems[float32](in[0]), elems[float32](out), n, c, rest); return nil },
-		func() error { biasSum(elems[float64](in[0]), elems[float64](out), n, c, rest); return nil })
+		func() error { split(k, c, in[0].Len(), &k.wg); return nil },
+		func() error { split(k, c, in[0].Len(), &k.wg); return nil })
 }
 
-// biasSum sets db[c] to the sum of dy (n, c, rest) over n and rest,
-// accumulated in float64.
-func biasSum[T float](dy, db []T, n, c, rest int) {
-	for j := range db[:c] {
+// RunRange sums channels [lo, hi).
+func (k *biasGrad) RunRange(_, lo, hi int) {
+	s := k.dy.Shape()
+	n, c := s[0], s[1]
+	rest := s.TotalSize() / max(1, n*c)
+	if k.out.Dtype() == tensor.Float32 {
+		biasSum(elems[float32](k.dy), elems[float32](k.out), n, c, rest, lo, hi)
+	} else {
+		biasSum(elems[float64](k.dy), elems[float64](k.out), n, c, rest, lo, hi)
+	}
+}
+
+// biasSum sets db[j] for channels j in [lo, hi) to the sum of dy (n, c,
+// rest) over n and rest, accumulated in float64.
+func biasSum[T float](dy, db []T, n, c, rest, lo, hi int) {
+	for j := lo; j < hi; j++ {
 		s := 0.0
 		for i := 0; i < n; i++ {
-			p := 0.0
-			for _, v := range dy[(i*c+j)*rest : (i*c+j+1)*rest] {
-				p += float64(v)
+			if rest == 1 { // Linear: one value per sample
+				s += float64(dy[i*c+j])
+				continue
 			}
-			s += p
+			s += vec.Sum(dy[(i*c+j)*rest : (i*c+j+1)*rest])
 		}
 		db[j] = T(s)
 	}

@@ -98,6 +98,7 @@ func TestConv2dGrad(t *testing.T) {
 				in = append(in, randTensor(rng, tc.ws[0]))
 			}
 			checkF32(t, convBuild(tc.p, tc.bias), in...)
+			checkGradF32(t, convBuild(tc.p, tc.bias), in...)
 		})
 	}
 }

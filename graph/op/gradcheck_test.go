@@ -209,3 +209,67 @@ func checkF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*
 		}
 	}
 }
+
+// checkGradF32 computes the gradients of sum(out ⊙ r) with respect to
+// every input in float64 and in float32 (the float32 kernels, assembly
+// included, take their own paths) and requires agreement within 1e-4
+// relative to each gradient's largest magnitude.
+func checkGradF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*tensor.Dense) {
+	t.Helper()
+	grads := func(in []*tensor.Dense) [][]float64 {
+		g := G.NewGraph()
+		nodes := make(G.Nodes, len(in))
+		for i, v := range in {
+			nodes[i] = G.NodeFromAny(g, v, G.WithName(string(rune('a'+i))))
+		}
+		out, err := build(nodes)
+		if err != nil {
+			t.Fatalf("build: %v", err)
+		}
+		size := out.Shape().TotalSize()
+		rt := randTensor(rand.New(rand.NewSource(99)), out.Shape()...)
+		if out.Dtype() == tensor.Float32 {
+			rt = toF32(rt)
+		}
+		r := G.NodeFromAny(g, rt, G.WithName("r"))
+		prod := G.Must(G.HadamardProd(out, r))
+		cost := G.Must(G.Sum(G.Must(G.Reshape(prod, tensor.Shape{size})), 0))
+		gs, err := G.Grad(cost, nodes...)
+		if err != nil {
+			t.Fatalf("grad: %v", err)
+		}
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		if err := vm.RunAll(); err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		res := make([][]float64, len(gs))
+		for i, gn := range gs {
+			switch d := gn.Value().Data().(type) {
+			case []float64:
+				res[i] = append([]float64(nil), d...)
+			case []float32:
+				for _, v := range d {
+					res[i] = append(res[i], float64(v))
+				}
+			}
+		}
+		return res
+	}
+	in32 := make([]*tensor.Dense, len(inputs))
+	for i, x := range inputs {
+		in32[i] = toF32(x)
+	}
+	want, got := grads(inputs), grads(in32)
+	for i := range want {
+		scale := 1e-12
+		for _, v := range want[i] {
+			scale = math.Max(scale, math.Abs(v))
+		}
+		for j := range want[i] {
+			if e := math.Abs(got[i][j]-want[i][j]) / scale; e > 1e-4 {
+				t.Fatalf("input %d: float32 gradient element %d = %g, float64 %g (rel %g > 1e-4)", i, j, got[i][j], want[i][j], e)
+			}
+		}
+	}
+}

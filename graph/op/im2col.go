@@ -1,5 +1,7 @@
 package op
 
+import "github.com/convzoo/convzoo/graph/op/internal/vec"
+
 // convGeom is the geometry of a 2-D convolution of one sample.
 type convGeom struct {
 	c, h, w       int // input channels and size
@@ -99,20 +101,21 @@ func col2im[T float](g *convGeom, cols, dx []T) {
 					col2imFlat(g, row, plane, i, ix0, lo, hi)
 					continue
 				}
-				for oy := 0; oy < g.oh; oy++ {
-					iy := oy*g.sh - g.ph + i*g.dh
-					if iy < 0 || iy >= g.h {
-						continue
+				iy0 := i*g.dh - g.ph
+				oyLo, oyHi := span(iy0, g.sh, g.h, g.oh)
+				if g.sw == 1 {
+					// One call for the tap's rows (LeNet's conv2: ten
+					// rows of ten).
+					if lo < hi && oyLo < oyHi {
+						iy := iy0 + oyLo*g.sh
+						vec.AddRows(plane[iy*g.w+ix0+lo:], g.sh*g.w, row[oyLo*g.ow+lo:], g.ow, oyHi-oyLo, hi-lo)
 					}
+					continue
+				}
+				for oy := oyLo; oy < oyHi; oy++ {
+					iy := iy0 + oy*g.sh
 					src := row[oy*g.ow : (oy+1)*g.ow]
 					dst := plane[iy*g.w : (iy+1)*g.w]
-					if g.sw == 1 {
-						d := dst[ix0+lo : ix0+hi]
-						for t, v := range src[lo:hi] {
-							d[t] += v
-						}
-						continue
-					}
 					for ox := lo; ox < hi; ox++ {
 						dst[ix0+ox*g.sw] += src[ox]
 					}
@@ -164,9 +167,7 @@ func col2imFlat[T float](g *convGeom, row, plane []T, i, ix0, lo, hi int) {
 	a, b := max(0, -start), len(d)-max(0, start+len(d)-len(plane))
 	if a < b {
 		p := plane[start+a : start+b]
-		for t, v := range d[a:b] {
-			p[t] += v
-		}
+		addSlices(p, d[a:b], p)
 	}
 }
 

@@ -22,6 +22,8 @@ func TestIm2colCol2im(t *testing.T) {
 		{"3x3 no padding", 2, 6, 6, 3, 3, ConvParams{}},
 		{"3x3 stride 2", 2, 7, 6, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}},
 		{"2x3 over-padded", 1, 3, 4, 2, 3, ConvParams{PadH: 2, PadW: 3}},
+		{"3x3 same, rows of 40 (the kernel's 32-wide rounds)", 2, 3, 40, 3, 3, ConvParams{PadH: 1, PadW: 1}},
+		{"5x5 no padding, rows of 36", 1, 6, 40, 5, 5, ConvParams{}},
 	}
 	rng := rand.New(rand.NewSource(5))
 	for _, tc := range cases {
@@ -79,5 +81,37 @@ func TestIm2colCol2im(t *testing.T) {
 				t.Fatalf("%s (flat path %t): col2im dx[%d] = %g, want %g", tc.name, g.flat(), i, dx[i], want[i])
 			}
 		}
+		// float32 takes vec.Add's kernel for its additions.
+		dcols32, dx32 := make([]float32, len(dcols)), make([]float32, g.chw)
+		for i, v := range dcols {
+			dcols32[i] = float32(v)
+		}
+		col2im(&g, dcols32, dx32)
+		for i := range dx32 {
+			if d := float64(dx32[i]) - want[i]; d > 1e-5 || d < -1e-5 {
+				t.Fatalf("%s (flat path %t): float32 col2im dx[%d] = %g, want %g", tc.name, g.flat(), i, dx32[i], want[i])
+			}
+		}
+	}
+}
+
+// BenchmarkCol2im: one sample's col2im in float32 on ResNet-20's 3×3
+// "same" shape (the one-copy path) and LeNet-5's conv2 (row by row).
+func BenchmarkCol2im(b *testing.B) {
+	for _, tc := range []struct {
+		name            string
+		c, h, w, kh, kw int
+		p               ConvParams
+	}{
+		{"resnet20-16x32x32-3x3", 16, 32, 32, 3, 3, ConvParams{PadH: 1, PadW: 1}},
+		{"lenet-conv2-6x14x14-5x5", 6, 14, 14, 5, 5, ConvParams{}},
+	} {
+		g := newConvGeom(tc.c, tc.h, tc.w, 1, tc.kh, tc.kw, tc.p)
+		cols, dx := make([]float32, g.ckk*g.ohw), make([]float32, g.chw)
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				col2im(&g, cols, dx)
+			}
+		})
 	}
 }

@@ -2,9 +2,11 @@ package op
 
 import (
 	"fmt"
-	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 	"math"
 	"sync"
+
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -126,7 +128,8 @@ func maxPool2x2F32(g *poolGeom, x, out []float32, idx []int32, lo, hi int) {
 			orow := op[i*ow : i*ow+ow]
 			irow := ip[i*ow : i*ow+ow]
 			rb := base + r0
-			for j := range orow {
+			// vec's AVX2 kernel takes the windows eight at a time.
+			for j := vec.MaxPool2x2(orow, irow, top, bot, rb, w); j < len(orow); j++ {
 				c := 2 * j
 				t := top[c : c+2 : c+2]
 				u := bot[c : c+2 : c+2]
@@ -259,8 +262,15 @@ func (k *maxPoolKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
 	return single(&maxPoolGrad{fw: k}, grad)
 }
 
-// maxPoolGrad scatters dy to the argmax indices of its forward kernel.
-type maxPoolGrad struct{ fw *maxPoolKernel }
+// maxPoolGrad scatters dy to the argmax indices of its forward kernel,
+// plane by plane (a plane's indices all point into its own input plane),
+// split over the worker pool when there is enough work.
+type maxPoolGrad struct {
+	fw *maxPoolKernel
+	// the current call, for RunRange
+	dy, out *tensor.Dense
+	wg      sync.WaitGroup
+}
 
 func (k *maxPoolGrad) name() string  { return k.fw.name() + "Grad" }
 func (k *maxPoolGrad) inDims() []int { return []int{4} }
@@ -273,14 +283,30 @@ func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if n := in[0].Shape().TotalSize(); n != len(k.fw.idx) {
 		return errors.Errorf("%s: gradient of %d elements, %d argmax indices (forward not run?)", k.name(), n, len(k.fw.idx))
 	}
+	k.dy, k.out = in[0], out
+	defer func() { k.dy, k.out = nil, nil }()
+	planes := k.fw.g.planes()
 	return dispatch(in[0],
-		func() error { scatterArgmax(k.fw.idx, elems[float32](in[0]), elems[float32](out)); return nil },
-		func() error { scatterArgmax(k.fw.idx, elems[float64](in[0]), elems[float64](out)); return nil })
+		func() error { split(k, planes, out.Len(), &k.wg); return nil },
+		func() error { split(k, planes, out.Len(), &k.wg); return nil })
 }
 
-// scatterArgmax sets dx = 0, then dx[idx[o]] += dy[o].
-func scatterArgmax[T float](idx []int32, dy, dx []T) {
-	clear(dx)
+// RunRange scatters planes [lo, hi).
+func (k *maxPoolGrad) RunRange(_, lo, hi int) {
+	g := k.fw.g
+	ohw, hw := len(g.rows.lo)*len(g.cols.lo), g.h*g.w
+	idx := k.fw.idx[lo*ohw : hi*ohw]
+	if k.out.Dtype() == tensor.Float32 {
+		scatterArgmax(idx, elems[float32](k.dy)[lo*ohw:], elems[float32](k.out), lo*hw, hi*hw)
+	} else {
+		scatterArgmax(idx, elems[float64](k.dy)[lo*ohw:], elems[float64](k.out), lo*hw, hi*hw)
+	}
+}
+
+// scatterArgmax sets dx[lo:hi] = 0, then dx[idx[o]] += dy[o]; every
+// index lies in [lo, hi).
+func scatterArgmax[T float](idx []int32, dy, dx []T, lo, hi int) {
+	clear(dx[lo:hi])
 	dy = dy[:len(idx)]
 	for o, i := range idx {
 		dx[i] += dy[o]

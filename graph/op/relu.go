@@ -4,6 +4,7 @@ import (
 	"math"
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -55,6 +56,10 @@ func (k *reluKernel) RunRange(_, lo, hi int) {
 }
 
 func reluForward[T float](x, out []T) {
+	if x32, ok := any(x).([]float32); ok {
+		vec.ReLU32(any(out).([]float32)[:len(x)], x32) // AVX2, same bits
+		return
+	}
 	out = out[:len(x)]
 	for i, v := range x {
 		out[i] = max(v, 0)
@@ -113,12 +118,7 @@ func (k *reluGrad) RunRange(_, lo, hi int) {
 func reluBackward[T float](x, dy, out []T) {
 	switch x := any(x).(type) {
 	case []float32:
-		dy, out := any(dy).([]float32)[:len(x)], any(out).([]float32)[:len(x)]
-		for i, v := range x {
-			b := int32(math.Float32bits(v))
-			m := uint32(^((b - 1) >> 31) & ^(b >> 31))
-			out[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
-		}
+		vec.ReLUGrad32(any(out).([]float32)[:len(x)], x, any(dy).([]float32)) // AVX2, same bits
 	case []float64:
 		dy, out := any(dy).([]float64)[:len(x)], any(out).([]float64)[:len(x)]
 		for i, v := range x {

@@ -27,6 +27,7 @@ func TestReLU(t *testing.T) {
 		x := awayFromZero(rng, shape...)
 		checkGrad(t, build, []*tensor.Dense{x}, []bool{true})
 		checkF32(t, build, x)
+		checkGradF32(t, build, x)
 		got := forward(t, build, x)
 		for i, v := range x.Data().([]float64) {
 			if want := math.Max(v, 0); got[i] != want {

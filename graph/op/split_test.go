@@ -7,7 +7,8 @@ import (
 )
 
 // TestSplit runs the tests of the kernels that split their work over the
-// worker pool (batch norm, ReLU, Add, one sample's im2col) with every call split between two
+// worker pool (batch norm, ReLU, Add, Concat, SubsamplePad, max pooling's gradient,
+// one sample's im2col) with every call split between two
 // workers, however small: the ranges must cover the tensors exactly and
 // give the values and gradients of the whole.
 func TestSplit(t *testing.T) {
@@ -18,6 +19,10 @@ func TestSplit(t *testing.T) {
 		"BatchNormGrad":   TestBatchNormGrad,
 		"ReLU":            TestReLU,
 		"Add":             TestAdd,
+		"Concat":          TestConcat,
+		"SubsamplePad":    TestSubsamplePad,
+		"MaxPoolGrad":     TestMaxPoolGrad,
+		"MaxPoolGolden":   TestMaxPoolGolden,
 		"Conv2dNaive":     TestConv2dNaive,
 		"Conv2dGrad":      TestConv2dGrad,
 	} {
