@@ -71,10 +71,9 @@ func benchFuse(b *testing.B, xs, ws []int, p ConvParams, bn bool) {
 		scale[i] = 0.5
 	}
 	b.Run("fold=output-pass", func(b *testing.B) {
+		e := convEpilogue[float32]{scale: scale, shift: make([]float32, o), out: out, c: o, hw: g.ohw, relu: true}
 		for b.Loop() {
-			for c := range o {
-				affine(out[c*g.ohw:(c+1)*g.ohw], scale[c], 0.25, true)
-			}
+			e.RunRange(0, 0, o)
 		}
 	})
 	w, wf := make([]float32, tensor.Shape(ws).TotalSize()), make([]float32, tensor.Shape(ws).TotalSize())

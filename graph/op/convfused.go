@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"math"
 	"strings"
 	"sync"
@@ -319,37 +320,20 @@ type convEpilogue[T float] struct {
 	relu         bool
 }
 
-// RunRange applies the epilogue to planes [lo, hi).
+// RunRange applies the epilogue to planes [lo, hi) with the separate
+// ops' own kernels in their order (batch norm's ScaleShift, Add's add,
+// ReLU's), so that the result is theirs to the bit where the convolution
+// has no bias. The plane is in cache after the first pass, so the later
+// ones cost little.
 func (e *convEpilogue[T]) RunRange(_, lo, hi int) {
 	for p := lo; p < hi; p++ {
-		a, b := e.scale[p%e.c], e.shift[p%e.c]
 		plane := e.out[p*e.hw : (p+1)*e.hw]
-		if e.res == nil {
-			affine(plane, a, b, e.relu)
-			continue
+		vec.ScaleShift(plane, plane, e.scale[p%e.c], e.shift[p%e.c])
+		if e.res != nil {
+			vec.Add(plane, plane, e.res[p*e.hw:][:len(plane)])
 		}
-		res := e.res[p*e.hw:][:len(plane)]
 		if e.relu {
-			for i, v := range plane {
-				plane[i] = max(v*a+b+res[i], 0)
-			}
-		} else {
-			for i, v := range plane {
-				plane[i] = v*a + b + res[i]
-			}
+			reluForward(plane, plane)
 		}
-	}
-}
-
-// affine sets x = max?(x·a + b, 0).
-func affine[T float](x []T, a, b T, relu bool) {
-	if relu {
-		for i, v := range x {
-			x[i] = max(v*a+b, 0)
-		}
-		return
-	}
-	for i, v := range x {
-		x[i] = v*a + b
 	}
 }
