@@ -1,8 +1,9 @@
 package gemm
 
 // PackedA is a float32 op(A), m×k, packed once into the micro-kernel's
-// panels for products with many B's: a convolution's weights, multiplied
-// by one matrix per sample, are otherwise packed again for each.
+// panels for products with many B's: a transposed A (a convolution's Wᵀ,
+// multiplied by one matrix per sample) would otherwise be packed again
+// for each. A plain A is not packed: the kernel reads it in place.
 type PackedA struct {
 	tA      bool
 	m, k    int
@@ -18,7 +19,7 @@ type PackedA struct {
 // must not change until the last product with p.
 func (p *PackedA) Pack(tA bool, m, n, k int, a []float32, lda int) {
 	p.tA, p.m, p.k, p.a, p.lda = tA, m, k, a, lda
-	p.useData = useSgemm(m, n) && k > 0
+	p.useData = tA && useSgemm(m, n) && k > 0
 	if !p.useData {
 		return
 	}
