@@ -91,13 +91,14 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}
-	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, bufs)
+	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, nil, bufs)
 }
 
 // sgemmPacked is sgemm on packed panels (a plain A, and a plain B with
 // m <= directM, read in place), for m, n, k > 0. pre is op(A) packed
-// whole (PackedA), or nil to pack it block by block.
-func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, bufs *packBufs) {
+// whole (PackedA), or nil to pack it block by block. src, when not nil,
+// packs B's panels itself (b, ldb and tB are then unused).
+func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, src *panelSource, bufs *packBufs) {
 	if !tA {
 		_ = a[(m-1)*lda+k-1] // the kernel reads A in place without bounds checks
 	}
@@ -116,10 +117,14 @@ func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda in
 			full := nc // columns read in place
 			bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
 			bp := bufs.b
-			if tB || m > directM {
+			switch {
+			case src != nil:
+				full = 0
+				src.p.PackPanels(bp, pc, kc, src.j0+jc, nc)
+			case tB || m > directM:
 				full = 0
 				pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
-			} else {
+			default:
 				_ = b[(pc+kc-1)*ldb+jc+nc-1] // the kernel reads in place without bounds checks
 				if full = nc / nr * nr; full < nc {
 					pack(b, ldb, true, nr, jc+full, pc, nc-full, kc, bp)

@@ -237,7 +237,7 @@ func BenchmarkSgemmABt(b *testing.B) {
 			f    func()
 		}{
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
-			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, bufs) }},
+			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
 				for b.Loop() {
