@@ -113,7 +113,9 @@ var zooConvs = []struct {
 }
 
 // BenchmarkConv2dZoo times the float32 forward kernel alone on zooConvs,
-// with the worker pool (GFLOP/s counts the GEMM's multiply-adds).
+// with the worker pool (GFLOP/s counts the GEMM's multiply-adds; cpu-ms/op
+// is the CPU time of all threads, steadier than wall time on a busy
+// machine).
 // go test ./graph/op -run - -bench Conv2dZoo
 func BenchmarkConv2dZoo(b *testing.B) {
 	for _, c := range zooConvs {
@@ -134,11 +136,13 @@ func BenchmarkConv2dZoo(b *testing.B) {
 			run()
 			b.ReportAllocs()
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				run()
 			}
 			flops := 2 * float64(shape.TotalSize()*c.w[1]*c.w[2]*c.w[3])
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 		})
 	}
 }

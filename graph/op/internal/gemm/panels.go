@@ -24,6 +24,11 @@ type Panels interface {
 // micro-kernel; only those take their B as Panels (PanelJob).
 func UsePanels(m, n int) bool { return useSgemm(m, n) }
 
+// PacksB reports whether a product with m rows packs a stored plain B
+// (the kernel reads it in place for fewer rows, where packing would cost
+// as much as the product).
+func PacksB(m int) bool { return m > directM }
+
 // panelSource is a Panels and the column of B that is column 0 of C.
 type panelSource struct {
 	p  Panels
