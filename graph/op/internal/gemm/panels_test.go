@@ -28,13 +28,7 @@ func TestPanelJob(t *testing.T) {
 	}
 	defer func(w int) { MaxWorkers = w }(MaxWorkers)
 	rng := rand.New(rand.NewSource(13))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return normals(rng, n) }
 	var wg sync.WaitGroup
 	for _, s := range [][3]int{{16, 100, 144}, {blockM + 7, 40, blockK + 30}, {70, 33, 9}, {512, 49, 600}, {64, 3000, 147}, {6, 16, 1}, {20, 17, 0}} {
 		m, n, k := s[0], s[1], s[2]
@@ -69,4 +63,13 @@ func TestPanelJob(t *testing.T) {
 			}
 		}
 	}
+}
+
+// normals returns n draws of a standard normal from rng, as float32.
+func normals(rng *rand.Rand, n int) []float32 {
+	x := make([]float32, n)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	return x
 }
