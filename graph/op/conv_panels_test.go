@@ -66,3 +66,21 @@ func TestConv2dPanels(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2dPanelsGrad: a differentiated convolution whose columns are
+// not kept (keepColsBytes 0) takes the panels forward, and the weight
+// gradient rebuilds the columns the forward never wrote: float32
+// forward and gradients agree with float64 ones, at batch 1 (the product
+// split over the workers) and 2.
+func TestConv2dPanelsGrad(t *testing.T) {
+	if !gemm.UsePanels(64, 64) {
+		t.Skip("no micro-kernel on this CPU: the float32 forward never takes panels")
+	}
+	defer func(k, b int) { keepColsBytes, panelsMinBytes = k, b }(keepColsBytes, panelsMinBytes)
+	keepColsBytes, panelsMinBytes = 0, 0
+	for _, n := range []int{1, 2} {
+		t.Run(fmt.Sprintf("batch=%d", n), func(t *testing.T) {
+			checkConvF32Grads(t, []int{n, 6, 9, 19}, []int{70, 6, 3, 3}, ConvParams{StrideH: 2, StrideW: 1, PadH: 1, PadW: 1})
+		})
+	}
+}
