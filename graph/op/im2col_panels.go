@@ -134,6 +134,10 @@ func im2colPanel(g *convGeom, x, panel []float32, rt *panelRowTable, n, q0, cnt 
 			for z := all &^ ok; z != 0; z &= z - 1 {
 				dp[bits.TrailingZeros16(z)] = 0
 			}
+		case ok == 1<<w-1: // no padding: gathered without the mask
+			for t := range dp {
+				dp[t] = x[off[t]+d]
+			}
 		default:
 			for t := range w {
 				if ok>>t&1 != 0 {
