@@ -11,8 +11,8 @@ import (
 
 // TestConv2dPanels: the float32 forward on implicit-GEMM panels agrees
 // with the direct loops (naiveConv, float64) at batch 1, split over the
-// workers (by rows of the output where it has more channels than pixels,
-// else by columns) and on one, and at batch 3: output channels off the
+// workers (by rows of the output where it has few pixels, else by
+// columns) and on one, and at batch 3: output channels off the
 // 6-row tile, pixels off the 16-column panel, C·KH·KW crossing the GEMM's
 // 256-deep blocks, strides, dilation, padding, with and without bias;
 // panelsMinBytes 0 sends the few-channel products to the panels too.
@@ -27,7 +27,7 @@ func TestConv2dPanels(t *testing.T) {
 		bias   bool
 	}{
 		{"3x3 same, K 270 crossing blockK", []int{1, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true},
-		{"more channels than pixels", []int{1, 40, 7, 7}, []int{131, 40, 3, 3}, ConvParams{PadH: 1, PadW: 1}, false},
+		{"few pixels: split by rows", []int{1, 40, 7, 7}, []int{131, 40, 3, 3}, ConvParams{PadH: 1, PadW: 1}, false},
 		{"stride 2", []int{1, 5, 23, 20}, []int{67, 5, 3, 3}, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, true},
 		{"7x7 stride 2 pad 3", []int{1, 3, 30, 34}, []int{13, 3, 7, 7}, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}, false},
 		{"dilation 2", []int{1, 6, 15, 18}, []int{80, 6, 3, 3}, ConvParams{PadH: 2, PadW: 2, DilationH: 2, DilationW: 2}, true},

@@ -19,8 +19,8 @@ func (s *storedPanels) PackPanels(dst []float32, p0, kc, j0, nc int) {
 }
 
 // TestPanelJob: a product with B given as Panels agrees with a float64
-// product, split over rows (M >= N) and columns, serially and over
-// three workers, for sizes off the tile, over several blocks of k
+// product, split over rows (N under two panels a worker) and columns,
+// serially and over three workers, for sizes off the tile, over several blocks of k
 // (blockK) and m (blockM), with beta 0 (C full of NaN) and 0.5, and k = 0.
 func TestPanelJob(t *testing.T) {
 	if asmKernels == nil {
