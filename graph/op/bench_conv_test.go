@@ -146,3 +146,28 @@ func BenchmarkConv2dZoo(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkConv2dResNet20: ResNet-20's three 3x3 convolutions at batch 64
+// (CIFAR, 32²), forward and with both gradients.
+func BenchmarkConv2dResNet20(b *testing.B) {
+	for _, s := range []struct {
+		name   string
+		xs, ws []int
+	}{
+		{"stage1", []int{64, 16, 32, 32}, []int{16, 16, 3, 3}},
+		{"stage2", []int{64, 32, 16, 16}, []int{32, 32, 3, 3}},
+		{"stage3", []int{64, 64, 8, 8}, []int{64, 64, 3, 3}},
+	} {
+		for _, backward := range []bool{false, true} {
+			name := s.name + "/forward"
+			if backward {
+				name = s.name + "/backward"
+			}
+			b.Run(name, func(b *testing.B) {
+				cpu0 := cpuTime()
+				benchConv(b, s.xs, s.ws, 1, true, backward)
+				b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+			})
+		}
+	}
+}

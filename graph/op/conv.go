@@ -70,6 +70,9 @@ type convKernel struct {
 	j64 gemm.Job[float64]
 	pj  gemm.PanelJob
 	jwg sync.WaitGroup
+	// pw: float32 weights packed once per call for the per-sample
+	// products (batch > 1, without panels).
+	pw gemm.PackedA
 	// panels: the float32 products take their columns as packed panels
 	// built from x (implicit GEMM, im2colPanels), one source per worker
 	// in pan, instead of a columns matrix.
@@ -138,6 +141,10 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				}
 			} else {
 				convPrepare(k, &k.s32, w)
+				if n > 1 {
+					k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
+					defer k.pw.Release()
+				}
 			}
 			gemm.ParallelFor(k, n, &k.wg)
 			return nil
@@ -241,6 +248,10 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 			continue
 		}
 		cols := convCols(k, s, k.in[0], worker, i, true)
+		if c32, ok := any(cols).([]float32); ok && k.n > 1 {
+			k.pw.Gemm(g.ohw, c32, g.ohw, float32(beta), any(o).([]float32), g.ohw)
+			continue
+		}
 		if k.n > 1 || gemm.MaxWorkers == 1 {
 			gemm.Gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
 			continue

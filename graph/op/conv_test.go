@@ -251,7 +251,7 @@ func tNear(t *testing.T, what string, got, want []float64, tol float64) {
 }
 
 // TestConv2dFloat32Grad: with a batch and sizes that take the packed
-// float32 GEMM (Wᵀ packed once per call for dx), the float32 forward and
+// float32 GEMM (weights and Wᵀ packed once per call), the float32 forward and
 // gradients dx, dw agree with float64 ones.
 func TestConv2dFloat32Grad(t *testing.T) {
 	checkConvF32Grads(t, []int{3, 4, 6, 6}, []int{8, 4, 3, 3}, ConvParams{PadH: 1, PadW: 1})
