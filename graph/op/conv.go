@@ -64,14 +64,20 @@ type convKernel struct {
 	s32  scratch[float32]
 	s64  scratch[float64]
 	wg   sync.WaitGroup
-	// j32, j64 and jwg split one sample's GEMM over the workers when
-	// the batch alone cannot keep them busy (batch 1).
+	// j32, j64, pj and jwg split one sample's GEMM over the workers
+	// when the batch alone cannot keep them busy (batch 1).
 	j32 gemm.Job[float32]
 	j64 gemm.Job[float64]
+	pj  gemm.PanelJob
 	jwg sync.WaitGroup
 	// pw: float32 weights packed once per call for the per-sample
-	// products (batch > 1).
+	// products (batch > 1, without panels).
 	pw gemm.PackedA
+	// panels: the float32 products take their columns as packed panels
+	// built from x (implicit GEMM, im2colPanels), one source per worker
+	// in pan, instead of a columns matrix.
+	panels bool
+	pan    []im2colPanels
 	// c32, c64 and cwg split one sample's im2col over the workers (batch 1).
 	c32 im2colJob[float32]
 	c64 im2colJob[float64]
@@ -131,18 +137,49 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	w := gemm.Workers(n)
 	return dispatch(in[0],
 		func() error {
-			convPrepare(k, &k.s32, w)
-			if k.winogradForward() {
+			if useWinograd(&k.g, n) {
+				k.panels = false
+				convPrepare(k, &k.s32, w) // the kept columns, which the Winograd pass fills
+				k.winogradForward()
 				return nil
 			}
-			if n > 1 {
-				k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
-				defer k.pw.Release()
+			if k.panels = k.usePanels(); k.panels {
+				for len(k.pan) < w {
+					k.pan = append(k.pan, im2colPanels{})
+				}
+			} else {
+				convPrepare(k, &k.s32, w)
+				if n > 1 {
+					k.pw.Pack(false, g.outC, g.ohw, g.ckk, elems[float32](in[1]), g.ckk)
+					defer k.pw.Release()
+				}
 			}
 			gemm.ParallelFor(k, n, &k.wg)
 			return nil
 		},
-		func() error { convPrepare(k, &k.s64, w); gemm.ParallelFor(k, n, &k.wg); return nil })
+		func() error { k.panels = false; convPrepare(k, &k.s64, w); gemm.ParallelFor(k, n, &k.wg); return nil })
+}
+
+// panelsMinBytes: from this size of the columns (float32 bytes), a
+// convolution whose product reads a stored columns matrix in place
+// (gemm.PacksB false: few output channels) builds them as panels
+// instead. Below it, im2col's long copies into a matrix that stays in
+// the cache beat the panels' 16-value rows (ResNet-20 at 32², batch 64:
+// 0.3 MB of columns a sample, 1.3 to 1.6 times the CPU time as panels);
+// above it, the matrix goes to memory and back, and the panels are at
+// par or better (BenchmarkConv2dZoo). Tests set it to 0.
+var panelsMinBytes = 4 << 20
+
+// usePanels reports whether the float32 products take their columns as
+// packed panels (im2colPanels): where the product would pack a stored
+// columns matrix anyway, or where that matrix would not stay in the
+// cache; not for a 1×1 convolution whose columns are the input itself,
+// nor where the columns are kept for the weight gradient, nor for
+// products too thin for the micro-kernel.
+func (k *convKernel) usePanels() bool {
+	g := &k.g
+	return !g.identity && !k.keep && g.panelsFit() && gemm.UsePanels(g.outC, g.ohw) &&
+		(gemm.PacksB(g.outC) || g.ckk*g.ohw*4 >= panelsMinBytes)
 }
 
 // convPrepare sizes the scratch: one column buffer per worker, or, when
@@ -203,7 +240,6 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 	}
 	size := g.outC * g.ohw
 	for i := lo; i < hi; i++ {
-		cols := convCols(k, s, k.in[0], worker, i, true)
 		o := out[i*size:][:size]
 		var beta T
 		if b != nil {
@@ -215,11 +251,14 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 			}
 			beta = 1
 		}
-		if k.n > 1 {
-			if c32, ok := any(cols).([]float32); ok {
-				k.pw.Gemm(g.ohw, c32, g.ohw, float32(beta), any(o).([]float32), g.ohw)
-				continue
-			}
+		if k.panels {
+			convPanels(k, worker, i, any(o).([]float32), float32(beta))
+			continue
+		}
+		cols := convCols(k, s, k.in[0], worker, i, true)
+		if c32, ok := any(cols).([]float32); ok && k.n > 1 {
+			k.pw.Gemm(g.ohw, c32, g.ohw, float32(beta), any(o).([]float32), g.ohw)
+			continue
 		}
 		if k.n > 1 || gemm.MaxWorkers == 1 {
 			gemm.Gemm(false, false, g.outC, g.ohw, g.ckk, w, g.ckk, cols, g.ohw, beta, o, g.ohw)
@@ -235,4 +274,22 @@ func convForward[T float](k *convKernel, s *scratch[T], worker, lo, hi int) {
 		j.Run(&k.jwg)
 		*j = gemm.Job[T]{} // drop the references to the tensors
 	}
+}
+
+// convPanels computes sample i's output o (beta 1 to add to the bias
+// already in o) with its columns built straight into the GEMM's panels;
+// at batch 1 the product is split over the pool.
+func convPanels(k *convKernel, worker, i int, o []float32, beta float32) {
+	g := &k.g
+	src := &k.pan[worker]
+	*src = im2colPanels{g: g, x: elems[float32](k.in[0])[i*g.chw:][:g.chw]}
+	defer func() { *src = im2colPanels{} }() // drop the references to the tensors
+	j := gemm.PanelJob{M: g.outC, N: g.ohw, K: g.ckk, A: elems[float32](k.in[1]), LDA: g.ckk, B: src, Beta: beta, C: o, LDC: g.ohw}
+	if k.n > 1 || gemm.MaxWorkers == 1 {
+		j.RunRange(worker, 0, j.Units())
+		return
+	}
+	k.pj = j
+	k.pj.Run(&k.jwg)
+	k.pj = gemm.PanelJob{}
 }

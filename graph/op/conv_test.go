@@ -252,13 +252,20 @@ func tNear(t *testing.T, what string, got, want []float64, tol float64) {
 }
 
 // TestConv2dFloat32Grad: with a batch and sizes that take the packed
-// float32 GEMM (weights packed once per call), the float32 forward and
+// float32 GEMM (weights and Wᵀ packed once per call), the float32 forward and
 // gradients dx, dw agree with float64 ones.
 func TestConv2dFloat32Grad(t *testing.T) {
-	xs, ws := []int{3, 4, 6, 6}, []int{8, 4, 3, 3}
-	p := ConvParams{PadH: 1, PadW: 1}
+	checkConvF32Grads(t, []int{3, 4, 6, 6}, []int{8, 4, 3, 3}, ConvParams{PadH: 1, PadW: 1})
+}
+
+// checkConvF32Grads requires the float32 forward and gradients dx, dw of
+// a convolution of random x (xs) and w (ws) to agree with float64 ones
+// within 1e-5 of the largest magnitude.
+func checkConvF32Grads(t *testing.T, xs, ws []int, p ConvParams) {
+	t.Helper()
 	rng := rand.New(rand.NewSource(8))
-	x, w, dy := randTensor(rng, xs...), randTensor(rng, ws...), randTensor(rng, 3, 8, 6, 6)
+	g := newConvGeom(xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], p)
+	x, w, dy := randTensor(rng, xs...), randTensor(rng, ws...), randTensor(rng, xs[0], ws[0], g.oh, g.ow)
 	run := func(conv func(*tensor.Dense) *tensor.Dense) [][]float64 {
 		g := G.NewGraph()
 		xn := G.NodeFromAny(g, conv(x), G.WithName("x"))

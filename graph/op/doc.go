@@ -13,9 +13,11 @@
 // The kernels work on NCHW tensors in place of Gorgonia's NHWC
 // transposes, keep their output and scratch buffers from one run to the
 // next, and split a batch over GOMAXPROCS workers of one shared pool.
-// Convolutions are im2col followed by a matrix product, except float32
-// 3×3 stride-1 ones with enough channels, which take Winograd's
-// F(2×2,3×3) (winograd.go: 16 smaller products). The products and
+// Convolutions are im2col followed by a matrix product; float32 3×3
+// stride-1 ones with enough channels take Winograd's F(2×2,3×3)
+// (winograd.go: 16 smaller products), and the other larger float32 ones
+// an implicit GEMM that builds the columns straight into the product's
+// packed panels (im2col_panels.go). The products and
 // the pool are package internal/gemm: a packed, register-blocked float32
 // GEMM with assembly micro-kernels where the CPU has them (3-5x gonum's
 // Sgemm, see its BenchmarkSgemm); gonum's BLAS for the rest, or OpenBLAS

@@ -7,7 +7,7 @@ import "golang.org/x/sys/cpu"
 // sgemmKernel6x16 is the AVX2/FMA micro-kernel (kernels_amd64.s).
 //
 //go:noescape
-func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+func sgemmKernel6x16(k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
 // sgemmDot4x3 is the AVX2/FMA dot kernel (kernels_amd64.s).
 //

@@ -2,21 +2,29 @@
 
 #include "textflag.h"
 
-// func sgemmKernel6x16(k int, a, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
+// func sgemmKernel6x16(k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 //
-// C[0:6, 0:16] = A·B (+ beta·C when load != 0), where A is a packed 6×k
-// micro-panel (6 values per step of k) and B a k×16 micro-panel whose
-// steps are ldb elements apart (16 when packed), C row-major with stride ldc elements. Twelve
-// ymm accumulators hold the 6×16 tile; each step of k is two loads of B,
-// six broadcasts of A and twelve fused multiply-adds.
-TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-64
+// C[0:6, 0:16] = A·B (+ beta·C when load != 0), where A is a 6×k
+// micro-panel whose rows are ars elements apart and whose steps of k are
+// aks apart (1 and 6 when packed; lda and 1 when read in place), and B a
+// k×16 micro-panel whose steps are ldb elements apart (16 when packed), C
+// row-major with stride ldc elements. Twelve ymm accumulators hold the
+// 6×16 tile; each step of k is two loads of B, six broadcasts of A and
+// twelve fused multiply-adds.
+TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-80
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), AX
-	MOVQ b+16(FP), BX
-	MOVQ ldb+24(FP), R9
+	MOVQ ars+16(FP), R11
+	SHLQ $2, R11
+	LEAQ (AX)(R11*2), R10
+	ADDQ R11, R10
+	MOVQ aks+24(FP), R12
+	SHLQ $2, R12
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), R9
 	SHLQ $2, R9
-	MOVQ c+32(FP), DI
-	MOVQ ldc+40(FP), R8
+	MOVQ c+48(FP), DI
+	MOVQ ldc+56(FP), R8
 	SHLQ $2, R8
 
 	VXORPS Y0, Y0, Y0
@@ -41,32 +49,33 @@ loop:
 	VBROADCASTSS (AX), Y14
 	VFMADD231PS  Y12, Y14, Y0
 	VFMADD231PS  Y13, Y14, Y1
-	VBROADCASTSS 4(AX), Y15
+	VBROADCASTSS (AX)(R11*1), Y15
 	VFMADD231PS  Y12, Y15, Y2
 	VFMADD231PS  Y13, Y15, Y3
-	VBROADCASTSS 8(AX), Y14
+	VBROADCASTSS (AX)(R11*2), Y14
 	VFMADD231PS  Y12, Y14, Y4
 	VFMADD231PS  Y13, Y14, Y5
-	VBROADCASTSS 12(AX), Y15
+	VBROADCASTSS (R10), Y15
 	VFMADD231PS  Y12, Y15, Y6
 	VFMADD231PS  Y13, Y15, Y7
-	VBROADCASTSS 16(AX), Y14
+	VBROADCASTSS (R10)(R11*1), Y14
 	VFMADD231PS  Y12, Y14, Y8
 	VFMADD231PS  Y13, Y14, Y9
-	VBROADCASTSS 20(AX), Y15
+	VBROADCASTSS (R10)(R11*2), Y15
 	VFMADD231PS  Y12, Y15, Y10
 	VFMADD231PS  Y13, Y15, Y11
-	ADDQ         $24, AX
+	ADDQ         R12, AX
+	ADDQ         R12, R10
 	ADDQ         R9, BX
 	DECQ         CX
 	JNZ          loop
 
 store:
-	MOVQ load+56(FP), DX
+	MOVQ load+72(FP), DX
 	TESTQ DX, DX
 	JZ    overwrite
 
-	VBROADCASTSS beta+48(FP), Y15
+	VBROADCASTSS beta+64(FP), Y15
 	VFMADD231PS  (DI), Y15, Y0
 	VFMADD231PS  32(DI), Y15, Y1
 	VMOVUPS      Y0, (DI)

@@ -1,8 +1,10 @@
 package gemm
 
 // PackedA is a float32 op(A), m×k, packed once into the micro-kernel's
-// panels for products with many B's: a convolution's weights, multiplied
-// by one matrix per sample, are otherwise packed again for each.
+// panels for products with many B's: a convolution's weights (or Wᵀ),
+// multiplied by one matrix per sample, are otherwise packed again for
+// each, or, plain, read in place from rows lda apart, slower than the
+// contiguous panels where B is narrow (ResNet-20's last stage: n = 64).
 type PackedA struct {
 	tA      bool
 	m, k    int
@@ -39,7 +41,7 @@ func (p *PackedA) Gemm(n int, b []float32, ldb int, beta float32, c []float32, l
 	_ = c[(p.m-1)*ldc+n-1] // the kernel writes without bounds checks
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
-	sgemmPacked(asmKernels.tile, p.tA, false, p.m, n, p.k, p.a, p.lda, b, ldb, beta, c, ldc, p.data, bufs)
+	sgemmPacked(asmKernels.tile, p.tA, false, p.m, n, p.k, p.a, p.lda, b, ldb, beta, c, ldc, p.data, nil, bufs)
 }
 
 // Release drops p's reference to A; the panel buffer stays for reuse.

@@ -64,13 +64,7 @@ func TestSgemm(t *testing.T) {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
 	}
 	rng := rand.New(rand.NewSource(11))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return normals(rng, n) }
 	for name, kern := range kernels() {
 		for _, s := range sizes {
 			for _, tA := range []bool{false, true} {
@@ -237,7 +231,7 @@ func BenchmarkSgemmABt(b *testing.B) {
 			f    func()
 		}{
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
-			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, bufs) }},
+			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
 				for b.Loop() {
@@ -255,13 +249,7 @@ func BenchmarkSgemmABt(b *testing.B) {
 // NaN) and 0.5; two B's per packing.
 func TestPackedA(t *testing.T) {
 	rng := rand.New(rand.NewSource(12))
-	fill := func(n int) []float32 {
-		x := make([]float32, n)
-		for i := range x {
-			x[i] = float32(rng.NormFloat64())
-		}
-		return x
-	}
+	fill := func(n int) []float32 { return normals(rng, n) }
 	var p PackedA
 	for _, s := range [][3]int{{16, 100, 144}, {blockM + 7, 40, blockK + 30}, {70, 33, 9}, {3, 50, 20}, {8, 5, 20}} {
 		m, n, k := s[0], s[1], s[2]
