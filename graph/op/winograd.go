@@ -175,6 +175,9 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 		k.run(phaseFilter, g.outC)
 		k.run(phasePack, 16)
 		if k.f.pu[0].UsesPanels() {
+			for xi := range k.f.pu { // the GEMMs read the panels, not u
+				k.f.pu[xi].Release()
+			}
 			winogradU.Unlock()
 		} else { // the GEMMs read u itself (few tiles, or no micro-kernel)
 			defer winogradU.Unlock()

@@ -99,8 +99,10 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 // whole (PackedA), or nil to pack it block by block. src, when not nil,
 // packs B's panels itself (b, ldb and tB are then unused).
 func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, src *panelSource, bufs *packBufs) {
-	if !tA {
-		_ = a[(m-1)*lda+k-1] // the kernel reads A in place without bounds checks
+	if !tA && pre == nil {
+		// The kernel reads A in place without bounds checks; with pre it
+		// reads only pre, and A may be nil or its owner's to rewrite.
+		_ = a[(m-1)*lda+k-1]
 	}
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)

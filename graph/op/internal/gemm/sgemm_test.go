@@ -283,3 +283,42 @@ func TestPackedA(t *testing.T) {
 		}
 	}
 }
+
+// TestPackedAPanelsOnly: where UsesPanels holds, the products read only
+// the panels, not the A given to Pack (which its owner may then reuse,
+// as Winograd's shared U is, while another goroutine multiplies): after
+// Release, and with A overwritten by NaN, a product still agrees with a
+// float64 product of the packed values. (sgemmPacked checked A's bounds
+// even when it read the panels: a nil A panicked, and a read of A raced
+// with its owner's next write under -race.)
+func TestPackedAPanelsOnly(t *testing.T) {
+	if !useSgemm(mr, nr) {
+		t.Skip("no assembly kernels on this CPU: PackedA never uses panels")
+	}
+	rng := rand.New(rand.NewSource(14))
+	for _, tA := range []bool{false, true} {
+		m, n, k := 2*mr+1, 3*nr+5, 37
+		lda := k + 1
+		if tA {
+			lda = m + 1
+		}
+		a := normals(rng, max(m, k)*lda)
+		b, c := normals(rng, k*n), make([]float32, m*n)
+		want, scale := naiveSgemm(tA, false, m, n, k, a, lda, b, n, 0, c, n)
+		var p PackedA
+		p.Pack(tA, m, n, k, a, lda)
+		if !p.UsesPanels() {
+			t.Fatalf("tA=%t: %dx%dx%d does not use the panels", tA, m, n, k)
+		}
+		for i := range a {
+			a[i] = float32(math.NaN())
+		}
+		p.Release()
+		p.Gemm(n, b, n, 0, c, n)
+		for i := range want {
+			if got := float64(c[i]); !(math.Abs(got-want[i]) <= 1e-6*(scale[i]+1)) {
+				t.Fatalf("tA=%t: C[%d] = %g, want %g", tA, i, got, want[i])
+			}
+		}
+	}
+}
