@@ -15,7 +15,8 @@
 // their lifetimes in the program do not overlap, so a step holds the
 // activations the backward pass reads and a few gradients at a time, not
 // one buffer per node; Run also bounds the garbage between collections
-// (gcPacer).
+// (a collection forced every 32 MB allocated), unless the process set
+// GOGC or a memory limit itself.
 //
 // A Schedule is a pure function of a ScheduleContext (epoch, step, steps
 // per epoch, base rate, the monitored loss of every epoch): Constant,
