@@ -37,6 +37,7 @@ func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 		return nil, err
 	}
 	k.keep = keepCols(n, g, int(inputs[0].Dtype().Size()))
+	k.wino.differentiated()
 	wk := &convWGrad{fw: k, wShape: ws}
 	dw, err := apply(wk, wk.name(), inputs[0], output, dy)
 	if err != nil {

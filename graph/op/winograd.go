@@ -204,6 +204,14 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.run(phaseOutput, g.outC)
 }
 
+// differentiated marks the kernel of a convolution whose gradient is
+// taken: an optimizer changes its weights after every call, so it
+// borrows winogradShared's filters from the first call on instead of
+// keeping a copy of its weights for the first two (for ResNet-18 that
+// copy, with its own packed U, put ~2.8 times the 3×3 weights, ~120 MB,
+// on top of the peak of the first training steps).
+func (k *winograd) differentiated() { k.misses = 2 }
+
 // winogradFilters are U[ξ] packed for the GEMMs, and the weights and
 // the geometry (O, C, chunk) they were computed for.
 type winogradFilters struct {
