@@ -221,7 +221,7 @@ func (e stEntry) check(key string) (stdtype.Dtype, error) {
 	}
 	size := int64(1)
 	for _, n := range e.Shape {
-		if n < 0 || n > 1<<31 {
+		if n < 0 || int64(n) > 1<<31 {
 			return d, errors.Errorf("tensor %q: bad shape %v", key, e.Shape)
 		}
 		size *= int64(n)

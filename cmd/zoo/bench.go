@@ -98,7 +98,7 @@ second from the median step and the process's peak resident memory.`,
 			}
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
-				r.PeakRSSBytes = ru.Maxrss * 1024
+				r.PeakRSSBytes = int64(ru.Maxrss) * 1024
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
