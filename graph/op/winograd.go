@@ -489,12 +489,9 @@ func gt3(g0, g1, g2 float32) (float32, float32, float32, float32) {
 	return g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2
 }
 
-// winogradForward runs the float32 forward of k on the Winograd path and
-// reports true where useWinograd chooses it; convPrepare has run.
-func (k *convKernel) winogradForward() bool {
-	if !useWinograd(&k.g, k.n) {
-		return false
-	}
+// winogradForward runs the float32 forward of k on the Winograd path
+// (forward checked useWinograd); convPrepare has run.
+func (k *convKernel) winogradForward() {
 	var b, keep []float32
 	if k.bias {
 		b = elems[float32](k.in[2])
@@ -503,5 +500,4 @@ func (k *convKernel) winogradForward() bool {
 		keep = k.s32.kept
 	}
 	k.wino.forward(k.g, k.n, elems[float32](k.in[0]), elems[float32](k.in[1]), b, elems[float32](k.out), keep)
-	return true
 }
