@@ -14,13 +14,6 @@ import (
 // padding means none.
 type ConvParams struct{ StrideH, StrideW, PadH, PadW, DilationH, DilationW int }
 
-// keepColsBytes bounds the im2col columns a differentiated convolution
-// keeps from its forward pass for the weight gradient: within the bound
-// (LeNet, CIFAR nets) the backward pass reuses them, above it (ImageNet
-// nets, where the columns of one layer reach hundreds of MB) it rebuilds
-// them sample by sample in a per-worker buffer.
-var keepColsBytes = 32 << 20
-
 // Conv2d convolves x (N,C,H,W) with w (O,C,KH,KW) — PyTorch layout — and
 // adds the bias b (O) when b is non-nil; the result is (N,O,OH,OW)
 // written straight in NCHW.
@@ -55,7 +48,7 @@ func Conv2d(x, w, b *G.Node, p ConvParams) (*G.Node, error) {
 type convKernel struct {
 	p    ConvParams
 	bias bool
-	// keep: the gradient was asked for and the columns fit keepColsBytes.
+	// keep: the gradient was asked for and the columns are kept (keepCols).
 	keep bool
 	g    convGeom
 	n    int

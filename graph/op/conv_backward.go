@@ -18,7 +18,7 @@ import (
 //	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n])
 //	biasGrad (dy)        -> db = sum of dy over all axes but 1
 //
-// convWGrad reuses the columns the forward kernel kept (see keepColsBytes)
+// convWGrad reuses the columns the forward kernel kept (see keepCols)
 // or rebuilds them; y is its input only to order it after the forward.
 // Both GEMM kernels borrow the forward kernel's per-worker buffers: the
 // kernels of one graph run one at a time.

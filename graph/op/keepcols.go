@@ -1,5 +1,12 @@
 package op
 
+// keepColsBytes bounds the im2col columns a differentiated convolution
+// keeps from its forward pass for the weight gradient: within the bound
+// (LeNet, CIFAR nets) the backward pass reuses them, above it (ImageNet
+// nets, where the columns of one layer reach hundreds of MB) it rebuilds
+// them sample by sample in a per-worker buffer.
+var keepColsBytes = 32 << 20
+
 // keepColsMinOut: a convolution with at least this many output channels
 // rebuilds its im2col columns in the backward pass even when they fit
 // keepColsBytes. Rebuilding costs about as much per column as keeping
