@@ -131,7 +131,6 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	return dispatch(in[0],
 		func() error {
 			if useWinograd(&k.g, n) {
-				k.panels = false
 				convPrepare(k, &k.s32, w) // the kept columns, which the Winograd pass fills
 				k.winogradForward()
 				return nil
