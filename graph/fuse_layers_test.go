@@ -88,7 +88,7 @@ func TestFuseKeepsLayers(t *testing.T) {
 	}
 }
 
-// testShift adds d to every element of t (float64).
+// testShift sets every element v of t (float64) to |v| + d: positive for d > 0.
 func testShift(t *tensor.Dense, d float64) {
 	v := t.Data().([]float64)
 	for i := range v {

@@ -44,10 +44,11 @@ func (p *gcPacer) afterStep() {
 		return // the process tuned its collector: leave it be
 	}
 	a := p.sample[0].Value.Uint64()
-	if p.last == 0 || a-p.last < garbageBound {
-		if p.last == 0 {
-			p.last = a
-		}
+	if p.last == 0 {
+		p.last = a // the first step: count from here
+		return
+	}
+	if a-p.last < garbageBound {
 		return
 	}
 	runtime.GC()

@@ -1,6 +1,8 @@
 package train
 
 import (
+	"slices"
+
 	"github.com/convzoo/convzoo/graph/op"
 	"github.com/pkg/errors"
 	G "gorgonia.org/gorgonia"
@@ -23,9 +25,7 @@ func compileMachine(g *G.ExprGraph, plan bool, keep G.Nodes) (G.VM, op.PlanStats
 		if err != nil {
 			return nil, op.PlanStats{}, errors.Wrap(err, "train: ordering the training graph")
 		}
-		for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
-			order[i], order[j] = order[j], order[i]
-		}
+		slices.Reverse(order)
 		if st, err = op.PlanBuffers(order, loc, keep); err != nil {
 			return nil, op.PlanStats{}, errors.Wrap(err, "train: planning the training graph's buffers")
 		}

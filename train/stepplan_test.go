@@ -45,44 +45,55 @@ func TestBufferPlanBitIdentical(t *testing.T) {
 			if c.long && testing.Short() {
 				t.Skip("long")
 			}
-			run := func(noPlan bool) ([]float64, *graph.Params) {
-				ps := graph.NewParams()
-				s, err := CompileStep(c.model, ps, StepConfig{Batch: c.batch, Input: c.input, Dtype: c.dt, LR: 0.01, Optimizer: c.opt(), Seed: 3, noPlan: noPlan})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer s.Close()
-				if !noPlan && (s.n.plan.Values == 0 || s.n.plan.Slab >= s.n.plan.Bytes) {
-					t.Errorf("plan %+v: shares nothing", s.n.plan)
-				}
-				rng := rand.New(rand.NewSource(5))
-				var losses []float64
-				for range 3 {
-					b := &data.Batch{X: make([]float32, c.batch*c.input[0]*c.input[1]*c.input[2]), Labels: make([]int, c.batch), N: c.batch}
-					for i := range b.X {
-						b.X[i] = float32(rng.NormFloat64())
-					}
-					for i := range b.Labels {
-						b.Labels[i] = rng.Intn(s.Classes())
-					}
-					r, err := s.Run(b)
-					if err != nil {
-						t.Fatal(err)
-					}
-					losses = append(losses, r.Loss)
-				}
-				return losses, ps
-			}
-			l0, p0 := run(true)
-			l1, p1 := run(false)
-			if !equal(l0, l1) {
-				t.Errorf("losses without the plan %v, with it %v", l0, l1)
-			}
-			for _, name := range p0.Names() {
-				if a, b := values(t, p0, name), values(t, p1, name); !equal(a, b) {
-					t.Errorf("%s differs after the steps with the plan", name)
-				}
-			}
+			checkPlanBitIdentical(t, c.model, StepConfig{Batch: c.batch, Input: c.input, Dtype: c.dt, LR: 0.01, Seed: 3}, c.opt)
 		})
+	}
+}
+
+// checkPlanBitIdentical trains model three steps from cfg with the buffer
+// plan and without it (opt makes each run's fresh optimizer), on the same
+// weights and batches, and fails t unless the losses and every parameter
+// after the steps are equal bit for bit and the plan shares something.
+func checkPlanBitIdentical(t *testing.T, model graph.Model, cfg StepConfig, opt func() Optimizer) {
+	t.Helper()
+	run := func(noPlan bool) ([]float64, *graph.Params) {
+		ps := graph.NewParams()
+		c := cfg
+		c.Optimizer, c.noPlan = opt(), noPlan
+		s, err := CompileStep(model, ps, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if !noPlan && (s.n.plan.Values == 0 || s.n.plan.Slab >= s.n.plan.Bytes) {
+			t.Errorf("plan %+v: shares nothing", s.n.plan)
+		}
+		rng := rand.New(rand.NewSource(5))
+		var losses []float64
+		for range 3 {
+			b := &data.Batch{X: make([]float32, c.Batch*c.Input[0]*c.Input[1]*c.Input[2]), Labels: make([]int, c.Batch), N: c.Batch}
+			for i := range b.X {
+				b.X[i] = float32(rng.NormFloat64())
+			}
+			for i := range b.Labels {
+				b.Labels[i] = rng.Intn(s.Classes())
+			}
+			r, err := s.Run(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			losses = append(losses, r.Loss)
+		}
+		return losses, ps
+	}
+	l0, p0 := run(true)
+	l1, p1 := run(false)
+	if !equal(l0, l1) {
+		t.Errorf("losses without the plan %v, with it %v", l0, l1)
+	}
+	for _, name := range p0.Names() {
+		if a, b := values(t, p0, name), values(t, p1, name); !equal(a, b) {
+			t.Errorf("%s differs after the steps with the plan", name)
+		}
 	}
 }

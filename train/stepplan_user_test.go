@@ -1,10 +1,8 @@
 package train
 
 import (
-	"math/rand"
 	"testing"
 
-	"github.com/convzoo/convzoo/data"
 	"github.com/convzoo/convzoo/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
@@ -46,43 +44,8 @@ func tensorScalar(dt tensor.Dtype, v float64) G.Value {
 // buffer plan and without it, in float32 and float64.
 func TestBufferPlanUserGraph(t *testing.T) {
 	for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
-		run := func(noPlan bool) ([]float64, *graph.Params) {
-			ps := graph.NewParams()
-			s, err := CompileStep(awkward, ps, StepConfig{Batch: 3, Input: []int{2, 8, 8}, Dtype: dt, LR: 0.05, Optimizer: &SGD{Momentum: 0.9}, Seed: 3, noPlan: noPlan})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			if !noPlan && (s.n.plan.Values == 0 || s.n.plan.Slab >= s.n.plan.Bytes) {
-				t.Errorf("plan %+v: shares nothing", s.n.plan)
-			}
-			rng := rand.New(rand.NewSource(5))
-			var losses []float64
-			for range 3 {
-				b := &data.Batch{X: make([]float32, 3*2*8*8), Labels: make([]int, 3), N: 3}
-				for i := range b.X {
-					b.X[i] = float32(rng.NormFloat64())
-				}
-				for i := range b.Labels {
-					b.Labels[i] = rng.Intn(3)
-				}
-				r, err := s.Run(b)
-				if err != nil {
-					t.Fatal(err)
-				}
-				losses = append(losses, r.Loss)
-			}
-			return losses, ps
-		}
-		l0, p0 := run(true)
-		l1, p1 := run(false)
-		if !equal(l0, l1) {
-			t.Errorf("%v: losses without the plan %v, with it %v", dt, l0, l1)
-		}
-		for _, name := range p0.Names() {
-			if a, b := values(t, p0, name), values(t, p1, name); !equal(a, b) {
-				t.Errorf("%v: %s differs after the steps with the plan", dt, name)
-			}
-		}
+		t.Run(dt.String(), func(t *testing.T) {
+			checkPlanBitIdentical(t, awkward, StepConfig{Batch: 3, Input: []int{2, 8, 8}, Dtype: dt, LR: 0.05, Seed: 3}, func() Optimizer { return &SGD{Momentum: 0.9} })
+		})
 	}
 }

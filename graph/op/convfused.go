@@ -2,13 +2,12 @@ package op
 
 import (
 	"fmt"
-	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"math"
 	"strings"
 	"sync"
 
+	"github.com/convzoo/convzoo/graph/op/internal/vec"
 	"github.com/pkg/errors"
-	gonum "gonum.org/v1/gonum/graph"
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -66,7 +65,7 @@ func FuseConv(y *G.Node, f Fusion) (*G.Node, error) {
 	if !CanFuse(y, f) {
 		return nil, errors.Errorf("FuseConv: %v is not the output of Conv2d, or of FuseConv with nothing that comes after %s", y, stepNames[f.first()])
 	}
-	inputs := graphNodes(y.Graph().From(y.ID()))
+	inputs := children(y)
 	k := &convFusedKernel{}
 	switch c := y.Op().(*customOp).k.(type) {
 	case *convKernel:
@@ -151,15 +150,6 @@ func CanFuse(y *G.Node, f Fusion) bool {
 		return k.last() < f.first()
 	}
 	return false
-}
-
-// graphNodes collects the nodes of a Gorgonia graph iterator, in order.
-func graphNodes(it gonum.Nodes) G.Nodes {
-	var ns G.Nodes
-	for it.Next() {
-		ns = append(ns, it.Node().(*G.Node))
-	}
-	return ns
 }
 
 // shapesOf lists the shapes of ns.
