@@ -198,17 +198,18 @@ func float64s(t *testing.T, data any) []float64 {
 	return nil
 }
 
-// requireClose requires got within 1e-4 of want relative to want's
-// largest magnitude; what names the values in the failure.
-func requireClose(t *testing.T, what string, got, want []float64) {
+// requireClose requires got (float32 results) within tol of want (float64
+// ones) relative to want's largest magnitude, a NaN failing; what names
+// the values in the failure.
+func requireClose(t *testing.T, what string, got, want []float64, tol float64) {
 	t.Helper()
 	scale := 1e-12
 	for _, v := range want {
 		scale = math.Max(scale, math.Abs(v))
 	}
 	for i := range want {
-		if e := math.Abs(got[i]-want[i]) / scale; e > 1e-4 {
-			t.Fatalf("%s element %d = %g, float64 %g (rel %g > 1e-4)", what, i, got[i], want[i], e)
+		if e := math.Abs(got[i]-want[i]) / scale; !(e <= tol) {
+			t.Fatalf("%s element %d = %g, float64 %g (rel %g > %g)", what, i, got[i], want[i], e, tol)
 		}
 	}
 }
@@ -223,7 +224,7 @@ func checkF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*
 	for i, x := range inputs {
 		in32[i] = toF32(x)
 	}
-	requireClose(t, "float32", forward(t, build, in32...), want)
+	requireClose(t, "float32", forward(t, build, in32...), want, 1e-4)
 }
 
 // checkGradF32 computes the gradients of sum(out ⊙ r) with respect to
@@ -268,6 +269,6 @@ func checkGradF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs 
 	}
 	want, got := grads(inputs), grads(in32)
 	for i := range want {
-		requireClose(t, fmt.Sprintf("input %d: float32 gradient", i), got[i], want[i])
+		requireClose(t, fmt.Sprintf("input %d: float32 gradient", i), got[i], want[i], 1e-4)
 	}
 }
