@@ -1,8 +1,8 @@
 // Package vec holds the element-wise kernels and per-channel reductions
 // of graph/op (col2im's row additions, the residual Add, batch norm,
-// ReLU, 2×2 max pooling), generic over float32 and float64 (max pooling:
-// float32 only). On amd64 with AVX2 and FMA the
-// float32 cases run assembly (vec_amd64.s; build tag purego turns it
+// ReLU, 2×2 max pooling), generic over float32 and float64 (ReLU's
+// gradient and max pooling: float32 only). On amd64 with AVX2 and FMA
+// the float32 cases run assembly (vec_amd64.s; build tag purego turns it
 // off), eight lanes at a time, where Go compiles one scalar operation an
 // element. Reductions accumulate in float64 either way.
 package vec
