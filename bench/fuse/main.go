@@ -32,6 +32,10 @@ func main() {
 	size := flag.Int("size", 224, "image size")
 	batch := flag.Int("batch", 1, "batch")
 	flag.Parse()
+	if *steps < 1 || *size < 1 || *batch < 1 {
+		fmt.Fprintf(os.Stderr, "fuse: --steps %d, --size %d, --batch %d: each must be at least 1\n", *steps, *size, *batch)
+		os.Exit(2)
+	}
 	for _, name := range flag.Args() {
 		s, err := zoo.Get(name)
 		if err != nil {

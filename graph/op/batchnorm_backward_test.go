@@ -65,19 +65,5 @@ func benchBackprop(b *testing.B, g *G.ExprGraph, y *G.Node, wrt ...*G.Node) {
 	if _, err := G.Backpropagate(G.Nodes{y}, G.Nodes{dy}, wrt); err != nil {
 		b.Fatal(err)
 	}
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	// One step first: the ops allocate their buffers once.
-	if err := vm.RunAll(); err != nil {
-		b.Fatal(err)
-	}
-	vm.Reset()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := vm.RunAll(); err != nil {
-			b.Fatal(err)
-		}
-		vm.Reset()
-	}
+	benchTape(b, g)
 }

@@ -12,8 +12,7 @@ import (
 // benchConv times one TapeMachine step over float32 x and w: the
 // convolution alone (forward) or with the gradients of sum(y) for x and w
 // (backward), with Gorgonia's G.Conv2d (stock) or this package's Conv2d
-// (custom). The machine runs once before the timer starts, so allocs/op
-// is the steady state.
+// (custom).
 func benchConv(b *testing.B, xs, ws []int, pad int, custom, backward bool) {
 	rng := rand.New(rand.NewSource(1))
 	g := G.NewGraph()
@@ -42,6 +41,14 @@ func benchConv(b *testing.B, xs, ws []int, pad int, custom, backward bool) {
 			b.Fatal(err)
 		}
 	}
+	benchTape(b, g)
+}
+
+// benchTape times one TapeMachine step over g. The machine runs once
+// before the timer starts (the ops allocate their buffers then), so
+// allocs/op is the steady state.
+func benchTape(b *testing.B, g *G.ExprGraph) {
+	b.Helper()
 	vm := G.NewTapeMachine(g)
 	defer vm.Close()
 	step := func() {

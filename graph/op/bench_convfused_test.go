@@ -45,20 +45,7 @@ func benchFuse(b *testing.B, xs, ws []int, p ConvParams, bn bool) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			vm := G.NewTapeMachine(g.ExactSubgraphRoots(y))
-			defer vm.Close()
-			step := func() {
-				if err := vm.RunAll(); err != nil {
-					b.Fatal(err)
-				}
-				vm.Reset()
-			}
-			step()
-			b.ReportAllocs()
-			b.ResetTimer()
-			for b.Loop() {
-				step()
-			}
+			benchTape(b, g.ExactSubgraphRoots(y))
 		})
 	}
 	if !bn {

@@ -289,14 +289,6 @@ func checkConvF32Grads(t *testing.T, xs, ws []int, p ConvParams) {
 	want := run(func(d *tensor.Dense) *tensor.Dense { return d })
 	got := run(toF32)
 	for i, name := range []string{"y", "dx", "dw"} {
-		scale := 0.0
-		for _, v := range want[i] {
-			scale = math.Max(scale, math.Abs(v))
-		}
-		for j := range want[i] {
-			if e := math.Abs(got[i][j]-want[i][j]) / scale; !(e <= 1e-5) {
-				t.Fatalf("%s[%d]: float32 %g, float64 %g (rel %g)", name, j, got[i][j], want[i][j], e)
-			}
-		}
+		requireClose(t, name, got[i], want[i], 1e-5)
 	}
 }

@@ -130,18 +130,6 @@ func (f *fuseGraph) run(t *testing.T) (fused, chain []float64) {
 	return testValues(f.fused.Value().(*tensor.Dense)), testValues(f.chain.Value().(*tensor.Dense))
 }
 
-// relDiff is max |got-want| / max(max |want|, 1e-300).
-func relDiff(got, want []float64) float64 {
-	scale, worst := 1e-300, 0.0
-	for _, v := range want {
-		scale = math.Max(scale, math.Abs(v))
-	}
-	for i := range want {
-		worst = math.Max(worst, math.Abs(got[i]-want[i]))
-	}
-	return worst / scale
-}
-
 var fuseCases = []fuseCase{
 	{xs: []int{2, 3, 6, 6}, ws: []int{4, 3, 3, 3}, p: ConvParams{PadH: 1, PadW: 1}, bn: true, relu: true},
 	{xs: []int{2, 3, 6, 6}, ws: []int{4, 3, 3, 3}, p: ConvParams{PadH: 1, PadW: 1}, bias: true, bn: true, relu: true},
@@ -189,10 +177,10 @@ func testFuseCase(t *testing.T, dt tensor.Dtype, c fuseCase) {
 	for step := range 2 {
 		fused, chain := f.run(t)
 		want := d.want(c, eps)
-		if e := relDiff(fused, want); e > tol {
+		if _, e := convErr(fused, want); !(e <= tol) {
 			t.Fatalf("step %d: fused vs definition: rel %g > %g", step, e, tol)
 		}
-		if e := relDiff(fused, chain); e > chainTol {
+		if _, e := convErr(fused, chain); !(e <= chainTol) {
 			t.Fatalf("step %d: fused vs separate ops: rel %g > %g", step, e, chainTol)
 		}
 		if c.relu && !hasZero(fused) {
@@ -261,7 +249,7 @@ func TestFuseConvChain(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := d.want(fuseCase{xs: c.xs, ws: c.ws, p: c.p, bias: true, bn: true, relu: true}, 1e-5)
-	if e := relDiff(testValues(relu.Value().(*tensor.Dense)), want); e > 1e-12 {
+	if _, e := convErr(testValues(relu.Value().(*tensor.Dense)), want); !(e <= 1e-12) {
 		t.Fatalf("conv+bn then +relu vs definition: rel %g", e)
 	}
 }

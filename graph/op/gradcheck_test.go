@@ -44,10 +44,7 @@ func checkGrad(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs []*
 func gradErr(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs []*tensor.Dense, wrt []bool) (float64, string) {
 	t.Helper()
 	g := G.NewGraph()
-	nodes := make(G.Nodes, len(inputs))
-	for i, v := range inputs {
-		nodes[i] = G.NodeFromAny(g, v, G.WithName(string(rune('a'+i))))
-	}
+	nodes := inputNodes(g, inputs)
 	out, err := build(nodes)
 	if err != nil {
 		t.Fatalf("build: %v", err)
@@ -157,10 +154,7 @@ func toF32(x *tensor.Dense) *tensor.Dense {
 func forward(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*tensor.Dense) []float64 {
 	t.Helper()
 	g := G.NewGraph()
-	nodes := make(G.Nodes, len(inputs))
-	for i, v := range inputs {
-		nodes[i] = G.NodeFromAny(g, v, G.WithName(string(rune('a'+i))))
-	}
+	nodes := inputNodes(g, inputs)
 	out, err := build(nodes)
 	if err != nil {
 		t.Fatalf("build: %v", err)
@@ -170,7 +164,23 @@ func forward(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*t
 	if err := vm.RunAll(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
-	switch d := out.Value().Data().(type) {
+	return float64s(t, out.Value().Data())
+}
+
+// inputNodes adds the inputs to g as constants named a, b, c, ...
+func inputNodes(g *G.ExprGraph, inputs []*tensor.Dense) G.Nodes {
+	nodes := make(G.Nodes, len(inputs))
+	for i, v := range inputs {
+		nodes[i] = G.NodeFromAny(g, v, G.WithName(string(rune('a'+i))))
+	}
+	return nodes
+}
+
+// float64s copies a tensor's data (float32 or float64, slice or scalar)
+// as float64 values.
+func float64s(t *testing.T, data any) []float64 {
+	t.Helper()
+	switch d := data.(type) {
 	case []float64:
 		return append([]float64(nil), d...)
 	case []float32:
@@ -184,8 +194,24 @@ func forward(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*t
 	case float32:
 		return []float64{float64(d)}
 	}
-	t.Fatalf("unexpected output %T", out.Value().Data())
+	t.Fatalf("unexpected data %T", data)
 	return nil
+}
+
+// requireClose requires got (float32 results) within tol of want (float64
+// ones) relative to want's largest magnitude, a NaN failing; what names
+// the values in the failure.
+func requireClose(t *testing.T, what string, got, want []float64, tol float64) {
+	t.Helper()
+	scale := 1e-12
+	for _, v := range want {
+		scale = math.Max(scale, math.Abs(v))
+	}
+	for i := range want {
+		if e := math.Abs(got[i]-want[i]) / scale; !(e <= tol) {
+			t.Fatalf("%s element %d = %g, float64 %g (rel %g > %g)", what, i, got[i], want[i], e, tol)
+		}
+	}
 }
 
 // checkF32 runs build over the float64 inputs and over their float32
@@ -198,16 +224,7 @@ func checkF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs ...*
 	for i, x := range inputs {
 		in32[i] = toF32(x)
 	}
-	got := forward(t, build, in32...)
-	scale := 1e-12
-	for _, v := range want {
-		scale = math.Max(scale, math.Abs(v))
-	}
-	for i := range want {
-		if e := math.Abs(got[i]-want[i]) / scale; e > 1e-4 {
-			t.Fatalf("float32 element %d = %g, float64 %g (rel %g > 1e-4)", i, got[i], want[i], e)
-		}
-	}
+	requireClose(t, "float32", forward(t, build, in32...), want, 1e-4)
 }
 
 // checkGradF32 computes the gradients of sum(out ⊙ r) with respect to
@@ -218,10 +235,7 @@ func checkGradF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs 
 	t.Helper()
 	grads := func(in []*tensor.Dense) [][]float64 {
 		g := G.NewGraph()
-		nodes := make(G.Nodes, len(in))
-		for i, v := range in {
-			nodes[i] = G.NodeFromAny(g, v, G.WithName(string(rune('a'+i))))
-		}
+		nodes := inputNodes(g, in)
 		out, err := build(nodes)
 		if err != nil {
 			t.Fatalf("build: %v", err)
@@ -245,14 +259,7 @@ func checkGradF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs 
 		}
 		res := make([][]float64, len(gs))
 		for i, gn := range gs {
-			switch d := gn.Value().Data().(type) {
-			case []float64:
-				res[i] = append([]float64(nil), d...)
-			case []float32:
-				for _, v := range d {
-					res[i] = append(res[i], float64(v))
-				}
-			}
+			res[i] = float64s(t, gn.Value().Data())
 		}
 		return res
 	}
@@ -262,14 +269,6 @@ func checkGradF32(t *testing.T, build func(in G.Nodes) (*G.Node, error), inputs 
 	}
 	want, got := grads(inputs), grads(in32)
 	for i := range want {
-		scale := 1e-12
-		for _, v := range want[i] {
-			scale = math.Max(scale, math.Abs(v))
-		}
-		for j := range want[i] {
-			if e := math.Abs(got[i][j]-want[i][j]) / scale; e > 1e-4 {
-				t.Fatalf("input %d: float32 gradient element %d = %g, float64 %g (rel %g > 1e-4)", i, j, got[i][j], want[i][j], e)
-			}
-		}
+		requireClose(t, fmt.Sprintf("input %d: float32 gradient", i), got[i], want[i], 1e-4)
 	}
 }

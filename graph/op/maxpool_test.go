@@ -118,16 +118,7 @@ func poolBench(b *testing.B, shape []int, build func(*G.Node) (*G.Node, error)) 
 	if _, err := G.Backpropagate(G.Nodes{y}, G.Nodes{dy}, G.Nodes{x}); err != nil {
 		b.Fatal(err)
 	}
-	vm := G.NewTapeMachine(g)
-	defer vm.Close()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if err := vm.RunAll(); err != nil {
-			b.Fatal(err)
-		}
-		vm.Reset()
-	}
+	benchTape(b, g)
 }
 
 // TestMaxPoolNaN: a NaN in a window wins, as in PyTorch, so a diverged

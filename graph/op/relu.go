@@ -55,16 +55,8 @@ func (k *reluKernel) RunRange(_, lo, hi int) {
 	}
 }
 
-func reluForward[T float](x, out []T) {
-	if x32, ok := any(x).([]float32); ok {
-		vec.ReLU32(any(out).([]float32)[:len(x)], x32) // AVX2, same bits
-		return
-	}
-	out = out[:len(x)]
-	for i, v := range x {
-		out[i] = max(v, 0)
-	}
-}
+// reluForward sets out = max(x, 0) (vec.ReLU: AVX2 for float32, same bits).
+func reluForward[T float](x, out []T) { vec.ReLU(out[:len(x)], x) }
 
 func (k *reluKernel) diffWRT() []bool { return []bool{true} }
 

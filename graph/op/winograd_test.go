@@ -54,9 +54,10 @@ func convDirect(t testing.TB, x, w, b *tensor.Dense, p ConvParams, keep bool) ([
 }
 
 // convErr returns the largest absolute difference of got from want and
-// that difference relative to want's largest magnitude.
+// that difference relative to want's largest magnitude (at least
+// 1e-300); a NaN in got makes both NaN.
 func convErr(got, want []float64) (abs, rel float64) {
-	scale := 0.0
+	scale := 1e-300
 	for i, v := range want {
 		abs = math.Max(abs, math.Abs(got[i]-v))
 		scale = math.Max(scale, math.Abs(v))

@@ -2,14 +2,15 @@ package vec
 
 import "math"
 
-// ReLU32 sets dst[i] = max(x[i], 0) for i < len(dst), to the bit as Go's
-// max: a NaN becomes Go's NaN and -0 becomes +0. dst may be x.
-func ReLU32(dst, x []float32) {
+// ReLU sets dst[i] = max(x[i], 0) for i < len(dst), to the bit as Go's
+// max (the float32 assembly too): a NaN becomes Go's NaN and -0 becomes
+// +0. dst may be x.
+func ReLU[T Float](dst, x []T) {
 	x = x[:len(dst)]
 	i := 0
-	if asm != nil && len(dst) >= block {
-		i = len(dst) &^ (block - 1)
-		asm.relu(i, &dst[0], &x[0])
+	if d, ok := any(dst).([]float32); ok && asm != nil && len(d) >= block {
+		i = len(d) &^ (block - 1)
+		asm.relu(i, &d[0], &any(x).([]float32)[0])
 	}
 	for j, v := range x[i:] {
 		dst[i+j] = max(v, 0)

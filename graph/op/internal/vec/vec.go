@@ -1,7 +1,8 @@
 // Package vec holds the element-wise kernels and per-channel reductions
-// of graph/op (col2im's row additions, the residual Add, batch norm),
-// generic over float32 and float64. On amd64 with AVX2 and FMA the
-// float32 cases run assembly (vec_amd64.s; build tag purego turns it
+// of graph/op (col2im's row additions, the residual Add, batch norm,
+// ReLU, 2×2 max pooling), generic over float32 and float64 (ReLU's
+// gradient and max pooling: float32 only). On amd64 with AVX2 and FMA
+// the float32 cases run assembly (vec_amd64.s; build tag purego turns it
 // off), eight lanes at a time, where Go compiles one scalar operation an
 // element. Reductions accumulate in float64 either way.
 package vec
@@ -9,8 +10,9 @@ package vec
 // Float is the element type of every kernel.
 type Float interface{ ~float32 | ~float64 }
 
-// kernels are the float32 assembly kernels: n > 0 elements, a multiple
-// of block for all but add.
+// kernels are the float32 assembly kernels: n > 0 elements (windows for
+// maxPool2x2), a multiple of block for all but add and addRows (rows,
+// width > 0: any).
 type kernels struct {
 	add        func(n int, dst, x, y *float32)
 	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)

@@ -4,8 +4,8 @@ package vec
 
 import "golang.org/x/sys/cpu"
 
-// The AVX2/FMA kernels of vec_amd64.s. n > 0; all but addAVX2 take a
-// multiple of 8.
+// The AVX2/FMA kernels of vec_amd64.s. n > 0; all but addAVX2 and
+// addRowsAVX2 take a multiple of 8.
 
 //go:noescape
 func addAVX2(n int, dst, x, y *float32)

@@ -255,7 +255,7 @@ func TestReLU(t *testing.T) {
 				}
 			}
 			y, dx := make([]float32, n), make([]float32, n)
-			ReLU32(y, x)
+			ReLU(y, x)
 			ReLUGrad32(dx, x, dy)
 			for i, v := range x {
 				want := max(v, 0)
