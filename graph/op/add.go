@@ -50,9 +50,7 @@ func (k *addKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.y, k.out = in[0], in[1], out
 	defer func() { k.x, k.y, k.out = nil, nil, nil }()
 	n := in[0].Len()
-	return dispatch(in[0],
-		func() error { split(k, n, 3*n, &k.wg); return nil },
-		func() error { split(k, n, 3*n, &k.wg); return nil })
+	return splitFloat(in[0], k, n, 3*n, &k.wg)
 }
 
 // RunRange adds elements [lo, hi).

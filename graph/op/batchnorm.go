@@ -126,9 +126,7 @@ func (k *bnKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	}
 	k.x, k.gamma, k.beta, k.out = in[0], in[1], in[2], out
 	defer func() { k.x, k.gamma, k.beta, k.out = nil, nil, nil, nil }()
-	return dispatch(in[0],
-		func() error { split(k, k.c, in[0].Len(), &k.wg); return nil },
-		func() error { split(k, k.c, in[0].Len(), &k.wg); return nil })
+	return splitFloat(in[0], k, k.c, in[0].Len(), &k.wg)
 }
 
 // RunRange normalises channels [lo, hi): every channel's statistics and

@@ -52,9 +52,7 @@ func (k *bnParamGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	}
 	k.x, k.dy, k.out = in[0], in[1], out
 	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
-	return dispatch(in[0],
-		func() error { split(k, k.fw.c, 2*in[0].Len(), &k.wg); return nil },
-		func() error { split(k, k.fw.c, 2*in[0].Len(), &k.wg); return nil })
+	return splitFloat(in[0], k, k.fw.c, 2*in[0].Len(), &k.wg)
 }
 
 // RunRange computes channels [lo, hi).
@@ -135,9 +133,7 @@ func (k *bnXGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 func (k *bnXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.dy, k.out = in[0], in[1], out
 	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
-	return dispatch(in[0],
-		func() error { split(k, k.g.fw.c, 3*in[0].Len(), &k.wg); return nil },
-		func() error { split(k, k.g.fw.c, 3*in[0].Len(), &k.wg); return nil })
+	return splitFloat(in[0], k, k.g.fw.c, 3*in[0].Len(), &k.wg)
 }
 
 // RunRange computes channels [lo, hi).

@@ -93,9 +93,7 @@ func (k *concatKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.in, k.out = in, out
 	defer func() { k.in, k.out = nil, nil }()
 	n := out.Shape()[0]
-	return dispatch(out,
-		func() error { split(k, n, out.Len(), &k.wg); return nil },
-		func() error { split(k, n, out.Len(), &k.wg); return nil })
+	return splitFloat(out, k, n, out.Len(), &k.wg)
 }
 
 // RunRange copies samples [lo, hi) of every input.
@@ -177,9 +175,7 @@ func (k *channelSlice) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.in, k.out = in[0], out
 	defer func() { k.in, k.out = nil, nil }()
 	n := out.Shape()[0]
-	return dispatch(out,
-		func() error { split(k, n, out.Len(), &k.wg); return nil },
-		func() error { split(k, n, out.Len(), &k.wg); return nil })
+	return splitFloat(out, k, n, out.Len(), &k.wg)
 }
 
 // RunRange copies samples [lo, hi).

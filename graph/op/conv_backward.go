@@ -247,8 +247,7 @@ func (k *biasGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.dy, k.out = in[0], out
 	defer func() { k.dy, k.out = nil, nil }()
 	c := in[0].Shape()[1]
-	run := func() error { split(k, c, in[0].Len(), &k.wg); return nil } // RunRange picks the dtype
-	return dispatch(out, run, run)
+	return splitFloat(out, k, c, in[0].Len(), &k.wg)
 }
 
 // RunRange sums channels [lo, hi).

@@ -286,9 +286,7 @@ func (k *maxPoolGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.dy, k.out = in[0], out
 	defer func() { k.dy, k.out = nil, nil }()
 	planes := k.fw.g.planes()
-	return dispatch(in[0],
-		func() error { split(k, planes, out.Len(), &k.wg); return nil },
-		func() error { split(k, planes, out.Len(), &k.wg); return nil })
+	return splitFloat(in[0], k, planes, out.Len(), &k.wg)
 }
 
 // RunRange scatters planes [lo, hi).

@@ -41,9 +41,7 @@ func (k *reluKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.out = in[0], out
 	defer func() { k.x, k.out = nil, nil }()
 	n := in[0].Len()
-	return dispatch(in[0],
-		func() error { split(k, n, 2*n, &k.wg); return nil },
-		func() error { split(k, n, 2*n, &k.wg); return nil })
+	return splitFloat(in[0], k, n, 2*n, &k.wg)
 }
 
 // RunRange computes elements [lo, hi).
@@ -90,9 +88,7 @@ func (k *reluGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.dy, k.out = in[0], in[1], out
 	defer func() { k.x, k.dy, k.out = nil, nil, nil }()
 	n := in[0].Len()
-	return dispatch(in[0],
-		func() error { split(k, n, 3*n, &k.wg); return nil },
-		func() error { split(k, n, 3*n, &k.wg); return nil })
+	return splitFloat(in[0], k, n, 3*n, &k.wg)
 }
 
 // RunRange computes elements [lo, hi).

@@ -3,6 +3,8 @@ package op
 import (
 	"sync"
 
+	"gorgonia.org/tensor"
+
 	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 )
 
@@ -21,4 +23,12 @@ func split(j gemm.RangeJob, n, work int, wg *sync.WaitGroup) {
 		return
 	}
 	gemm.ParallelFor(j, n, wg)
+}
+
+// splitFloat runs j as split does once t is float32 or float64 (an error
+// naming the dtype otherwise): for kernels whose RunRange picks the
+// element type itself.
+func splitFloat(t *tensor.Dense, j gemm.RangeJob, n, work int, wg *sync.WaitGroup) error {
+	run := func() error { split(j, n, work, wg); return nil }
+	return dispatch(t, run, run)
 }

@@ -52,9 +52,7 @@ func (k *subsamplePad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.out = in[0], out
 	defer func() { k.x, k.out = nil, nil }()
 	n := out.Shape()[0]
-	return dispatch(out,
-		func() error { split(k, n, out.Len(), &k.wg); return nil },
-		func() error { split(k, n, out.Len(), &k.wg); return nil })
+	return splitFloat(out, k, n, out.Len(), &k.wg)
 }
 
 // RunRange fills samples [lo, hi).
@@ -124,9 +122,7 @@ func (k *subsamplePadGrad) forward(in []*tensor.Dense, out *tensor.Dense) error 
 	k.dy, k.out = in[0], out
 	defer func() { k.dy, k.out = nil, nil }()
 	n := out.Shape()[0]
-	return dispatch(out,
-		func() error { split(k, n, out.Len(), &k.wg); return nil },
-		func() error { split(k, n, out.Len(), &k.wg); return nil })
+	return splitFloat(out, k, n, out.Len(), &k.wg)
 }
 
 // RunRange fills samples [lo, hi) of dx.
