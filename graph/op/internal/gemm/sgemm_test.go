@@ -200,7 +200,10 @@ func TestGemmFloat32(t *testing.T) {
 
 // BenchmarkSgemmABt times C += A·Bᵀ, a convolution's weight gradient
 // for one sample (M = output channels, N = input channels × kernel area,
-// K = output pixels), on the dot kernel and on packed panels.
+// K = output pixels), on the dot kernel and on packed panels, and its
+// transpose Cᵀ += B·Aᵀ with A's transpose packed (TransposedB, with the
+// assembly and the Go panel transpose: wgrad, wgrad-gopack), as the
+// convolution's weight gradient computes it.
 // go test ./graph/op/internal/gemm -run - -bench SgemmABt
 func BenchmarkSgemmABt(b *testing.B) {
 	if asmKernels == nil {
@@ -216,6 +219,10 @@ func BenchmarkSgemmABt(b *testing.B) {
 		{"resnet20_s3", 64, 576, 64},
 		{"resnet18_s4", 64, 576, 49},
 		{"lenet_conv2", 16, 150, 100},
+		{"resnet18_l1", 64, 576, 3136},
+		{"resnet18_l2", 128, 1152, 784},
+		{"resnet18_l3", 256, 2304, 196},
+		{"resnet18_l4", 512, 4608, 49},
 	} {
 		rng := rand.New(rand.NewSource(1))
 		a, bm, c := make([]float32, s.m*s.k), make([]float32, s.n*s.k), make([]float32, s.m*s.n)
@@ -226,12 +233,16 @@ func BenchmarkSgemmABt(b *testing.B) {
 		}
 		flops := 2 * float64(s.m*s.n*s.k)
 		bufs := new(packBufs)
+		src := panelSource{p: &TransposedB{X: a, LD: s.k}}
+		gsrc := panelSource{p: &goTransposedB{TransposedB{X: a, LD: s.k}}}
 		for _, p := range []struct {
 			name string
 			f    func()
 		}{
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
 			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
+			{"wgrad", func() { sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &src, bufs) }},
+			{"wgrad-gopack", func() { sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &gsrc, bufs) }},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
 				for b.Loop() {
@@ -321,4 +332,11 @@ func TestPackedAPanelsOnly(t *testing.T) {
 			}
 		}
 	}
+}
+
+// goTransposedB is a TransposedB packed with the Go panel transpose.
+type goTransposedB struct{ TransposedB }
+
+func (t *goTransposedB) PackPanels(dst []float32, p0, kc, j0, nc int) {
+	packT(transpose16Go, t.X, t.LD, j0, p0, nc, kc, dst)
 }
