@@ -242,7 +242,9 @@ func BenchmarkSgemmABt(b *testing.B) {
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
 			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
 			{"wgrad", func() { sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &src, bufs) }},
-			{"wgrad-gopack", func() { sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &gsrc, bufs) }},
+			{"wgrad-gopack", func() {
+				sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &gsrc, bufs)
+			}},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
 				for b.Loop() {
