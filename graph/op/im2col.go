@@ -49,36 +49,41 @@ func im2col[T float](g *convGeom, x, cols []T) { im2colChannels(g, x, cols, 0, g
 
 // im2colChannels writes the rows of input channels [lo, hi).
 func im2colChannels[T float](g *convGeom, x, cols []T, lo, hi int) {
+	kk := g.kh * g.kw
+	im2colRows(g, x, cols[lo*kk*g.ohw:], lo*kk, hi*kk)
+}
+
+// im2colRows writes rows [r0, r1) of the columns into rows, which holds
+// them from row r0 on: a worker's share of the rows of the columns.
+func im2colRows[T float](g *convGeom, x, rows []T, r0, r1 int) {
 	hw := g.h * g.w
-	for c := lo; c < hi; c++ {
+	for r := r0; r < r1; r++ {
+		c, tap := r/(g.kh*g.kw), r%(g.kh*g.kw)
+		i, j := tap/g.kw, tap%g.kw
 		plane := x[c*hw : (c+1)*hw]
-		for i := 0; i < g.kh; i++ {
-			for j := 0; j < g.kw; j++ {
-				row := cols[((c*g.kh+i)*g.kw+j)*g.ohw:][:g.ohw]
-				ix0 := j*g.dw - g.pw
-				lo, hi := span(ix0, g.sw, g.w, g.ow)
-				if g.flat() {
-					im2colFlat(g, plane, row, i, ix0, lo, hi)
-					continue
-				}
-				for oy := 0; oy < g.oh; oy++ {
-					dst := row[oy*g.ow : (oy+1)*g.ow]
-					iy := oy*g.sh - g.ph + i*g.dh
-					if iy < 0 || iy >= g.h {
-						clear(dst)
-						continue
-					}
-					src := plane[iy*g.w : (iy+1)*g.w]
-					clear(dst[:lo])
-					clear(dst[hi:])
-					if g.sw == 1 {
-						copy(dst[lo:hi], src[ix0+lo:ix0+hi])
-						continue
-					}
-					for ox := lo; ox < hi; ox++ {
-						dst[ox] = src[ix0+ox*g.sw]
-					}
-				}
+		row := rows[(r-r0)*g.ohw:][:g.ohw]
+		ix0 := j*g.dw - g.pw
+		lo, hi := span(ix0, g.sw, g.w, g.ow)
+		if g.flat() {
+			im2colFlat(g, plane, row, i, ix0, lo, hi)
+			continue
+		}
+		for oy := 0; oy < g.oh; oy++ {
+			dst := row[oy*g.ow : (oy+1)*g.ow]
+			iy := oy*g.sh - g.ph + i*g.dh
+			if iy < 0 || iy >= g.h {
+				clear(dst)
+				continue
+			}
+			src := plane[iy*g.w : (iy+1)*g.w]
+			clear(dst[:lo])
+			clear(dst[hi:])
+			if g.sw == 1 {
+				copy(dst[lo:hi], src[ix0+lo:ix0+hi])
+				continue
+			}
+			for ox := lo; ox < hi; ox++ {
+				dst[ox] = src[ix0+ox*g.sw]
 			}
 		}
 	}

@@ -95,23 +95,43 @@ func TestIm2colCol2im(t *testing.T) {
 	}
 }
 
-// BenchmarkCol2im: one sample's col2im in float32 on ResNet-20's 3×3
-// "same" shape (the one-copy path) and LeNet-5's conv2 (row by row).
+// im2colBenchCases: ResNet-20's 3×3 "same" shapes (the one-copy path)
+// and its strided one, LeNet-5's conv2 (row by row).
+var im2colBenchCases = []struct {
+	name            string
+	c, h, w, kh, kw int
+	p               ConvParams
+}{
+	{"resnet20-16x32x32-3x3", 16, 32, 32, 3, 3, ConvParams{PadH: 1, PadW: 1}},
+	{"resnet20-32x16x16-3x3", 32, 16, 16, 3, 3, ConvParams{PadH: 1, PadW: 1}},
+	{"resnet20-64x8x8-3x3", 64, 8, 8, 3, 3, ConvParams{PadH: 1, PadW: 1}},
+	{"resnet20-16x32x32-3x3-stride2", 16, 32, 32, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}},
+	{"lenet-conv2-6x14x14-5x5", 6, 14, 14, 5, 5, ConvParams{}},
+}
+
+// BenchmarkCol2im: one sample's col2im in float32 (im2colBenchCases).
 func BenchmarkCol2im(b *testing.B) {
-	for _, tc := range []struct {
-		name            string
-		c, h, w, kh, kw int
-		p               ConvParams
-	}{
-		{"resnet20-16x32x32-3x3", 16, 32, 32, 3, 3, ConvParams{PadH: 1, PadW: 1}},
-		{"lenet-conv2-6x14x14-5x5", 6, 14, 14, 5, 5, ConvParams{}},
-	} {
+	for _, tc := range im2colBenchCases {
 		g := newConvGeom(tc.c, tc.h, tc.w, 1, tc.kh, tc.kw, tc.p)
 		cols, dx := make([]float32, g.ckk*g.ohw), make([]float32, g.chw)
 		b.Run(tc.name, func(b *testing.B) {
 			for b.Loop() {
 				col2im(&g, cols, dx)
 			}
+		})
+	}
+}
+
+// BenchmarkIm2col: one sample's im2col in float32 (im2colBenchCases).
+func BenchmarkIm2col(b *testing.B) {
+	for _, tc := range im2colBenchCases {
+		g := newConvGeom(tc.c, tc.h, tc.w, 1, tc.kh, tc.kw, tc.p)
+		x, cols := make([]float32, g.chw), make([]float32, g.ckk*g.ohw)
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				im2col(&g, x, cols)
+			}
+			b.ReportMetric(float64(len(cols)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
 		})
 	}
 }
