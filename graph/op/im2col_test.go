@@ -2,6 +2,7 @@ package op
 
 import (
 	"math/rand"
+	"slices"
 	"testing"
 )
 
@@ -24,6 +25,10 @@ func TestIm2colCol2im(t *testing.T) {
 		{"2x3 over-padded", 1, 3, 4, 2, 3, ConvParams{PadH: 2, PadW: 3}},
 		{"3x3 same, rows of 40 (the kernel's 32-wide rounds)", 2, 3, 40, 3, 3, ConvParams{PadH: 1, PadW: 1}},
 		{"5x5 no padding, rows of 36", 1, 6, 40, 5, 5, ConvParams{}},
+		{"7x7 stride 2, rows of 19 (ResNet conv1)", 2, 9, 37, 7, 7, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}},
+		{"3x3 stride 2, rows of 8", 1, 5, 16, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}},
+		{"1x1 stride 2", 3, 5, 11, 1, 1, ConvParams{StrideH: 2, StrideW: 2}},
+		{"3x3 stride 3 width 1", 2, 7, 19, 3, 3, ConvParams{StrideH: 1, StrideW: 3, PadH: 1}},
 	}
 	rng := rand.New(rand.NewSource(5))
 	for _, tc := range cases {
@@ -46,6 +51,14 @@ func TestIm2colCol2im(t *testing.T) {
 			cols[i] = 99 // im2col must write every entry
 		}
 		im2col(&g, x, cols)
+		// A worker's share of the rows, from any row on, is the same.
+		for _, r := range [][2]int{{0, g.ckk}, {1, g.ckk - 1}, {g.ckk / 2, g.ckk/2 + 1}, {g.ckk - 1, g.ckk}} {
+			rows := make([]float64, (r[1]-r[0])*g.ohw)
+			im2colRows(&g, x, rows, r[0], r[1])
+			if !slices.Equal(rows, cols[r[0]*g.ohw:r[1]*g.ohw]) {
+				t.Fatalf("%s: im2colRows(%d, %d) differs from im2col's rows", tc.name, r[0], r[1])
+			}
+		}
 		dcols := make([]float64, len(cols))
 		for i := range dcols {
 			dcols[i] = rng.NormFloat64()
@@ -128,10 +141,11 @@ func BenchmarkIm2col(b *testing.B) {
 		g := newConvGeom(tc.c, tc.h, tc.w, 1, tc.kh, tc.kw, tc.p)
 		x, cols := make([]float32, g.chw), make([]float32, g.ckk*g.ohw)
 		b.Run(tc.name, func(b *testing.B) {
+			cpu0 := cpuTime()
 			for b.Loop() {
 				im2col(&g, x, cols)
 			}
-			b.ReportMetric(float64(len(cols)*4)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GB/s")
+			b.ReportMetric(float64(cpuTime()-cpu0)/1e3/float64(b.N), "cpu-us/op")
 		})
 	}
 }
