@@ -203,7 +203,8 @@ func TestGemmFloat32(t *testing.T) {
 // K = output pixels), on the dot kernel and on packed panels, and its
 // transpose Cᵀ += B·Aᵀ with A's transpose packed (TransposedB, with the
 // assembly and the Go panel transpose: wgrad, wgrad-gopack), as the
-// convolution's weight gradient computes it.
+// convolution's weight gradient computes it. cpu-GFLOP/s divides by the
+// process's CPU time, steadier than wall time on a shared machine.
 // go test ./graph/op/internal/gemm -run - -bench SgemmABt
 func BenchmarkSgemmABt(b *testing.B) {
 	if asmKernels == nil {
@@ -247,10 +248,14 @@ func BenchmarkSgemmABt(b *testing.B) {
 			}},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
+				cpu0 := cpuTime()
 				for b.Loop() {
 					p.f()
 				}
 				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(flops*float64(b.N)/cpu.Seconds()/1e9, "cpu-GFLOP/s")
+				}
 			})
 		}
 	}
