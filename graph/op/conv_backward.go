@@ -96,7 +96,7 @@ func (k *convWGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 // useWGradRows reports whether a weight gradient of geometry g and
 // element type dt computes dWᵀ on the micro-kernel, split by rows: float32
 // products of at least one tile (C·KH·KW ≥ 6 rows, O ≥ 16 columns). On
-// the zoo's shapes it runs at 1.2 to 6 times the GFLOP/s of the dot
+// the zoo's shapes it runs at 1.2 to 5 times the GFLOP/s of the dot
 // kernel and of packing the columns' transpose (BenchmarkSgemmABt),
 // and, split by rows, needs no partial sums per worker.
 func useWGradRows(g *convGeom, dt tensor.Dtype) bool {
