@@ -60,13 +60,16 @@ func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 }
 
 // convWGrad computes dW. Where the float32 product runs on the
-// micro-kernel (useWGradRows), it computes dWᵀ = Σ_n cols[n] · dy[n]ᵀ,
+// micro-kernel (pickWGradMode), it computes dWᵀ = Σ_n cols[n] · dy[n]ᵀ,
 // (C·KH·KW) × O, with dy[n]'s transpose packed into the kernel's panels
-// (gemm.TransposedB), the rows of dWᵀ — rows of the columns — split over
-// the workers, each summing its rows over the whole batch and then
-// writing them, transposed, into dW's columns. Otherwise it computes
-// dW = Σ_n dy[n] · cols[n]ᵀ split over the samples, workers past the
-// first summing into part.
+// (gemm.TransposedB), then transposes it into dW. The work is split over
+// the workers by samples, each summing its own dWᵀ (added at the end),
+// or, where the batch has few output pixels for the rows of the columns,
+// by rows of dWᵀ — rows of the columns —, each worker
+// summing its rows over the whole batch: no partial sums, but every
+// worker packs all of dy. Otherwise it computes dW = Σ_n dy[n] ·
+// cols[n]ᵀ split over the samples, workers past the first summing into
+// part.
 type convWGrad struct {
 	fw      *convKernel
 	wShape  tensor.Shape
@@ -75,13 +78,22 @@ type convWGrad struct {
 	workers int
 	p32     scratch[float32]
 	p64     scratch[float64]
-	// rows: this call splits the rows of dWᵀ; wt is dWᵀ (p32's first
+	// mode: how this call splits the work; wt is dWᵀ (p32's first
 	// buffer), tb each worker's dy[n] as the product's B.
-	rows bool
+	mode wgradMode
 	wt   []float32
 	tb   []gemm.TransposedB
 	wg   sync.WaitGroup
 }
+
+// wgradMode is how convWGrad splits its work over the workers.
+type wgradMode int
+
+const (
+	wgradSamples  wgradMode = iota // dW, by samples
+	wgradSamplesT                  // dWᵀ on the micro-kernel, by samples
+	wgradRowsT                     // dWᵀ on the micro-kernel, by rows of dWᵀ
+)
 
 func (k *convWGrad) name() string  { return k.fw.name() + ".dW" }
 func (k *convWGrad) inDims() []int { return []int{4, 4, 4} }
@@ -93,37 +105,66 @@ func (k *convWGrad) outShape(in []tensor.Shape) (tensor.Shape, error) {
 	return k.wShape.Clone(), nil
 }
 
-// useWGradRows reports whether a weight gradient of geometry g and
-// element type dt computes dWᵀ on the micro-kernel, split by rows: float32
-// products of at least one tile (C·KH·KW ≥ 6 rows, O ≥ 16 columns). On
-// the zoo's shapes it runs at 1.2 to 5 times the GFLOP/s of the dot
-// kernel and of packing the columns' transpose (BenchmarkSgemmABt),
-// and, split by rows, needs no partial sums per worker.
-func useWGradRows(g *convGeom, dt tensor.Dtype) bool {
-	return dt == tensor.Float32 && gemm.UsePanels(g.ckk, g.outC)
+// pickWGradMode returns the mode of a weight gradient of batch n,
+// geometry g and element type dt, whose forward kept its columns or not
+// (keep). dWᵀ on the micro-kernel takes float32 products of at least one
+// tile (C·KH·KW ≥ 6 rows, O ≥ 16 columns): on the zoo's shapes it runs
+// at 1.2 to 5 times the GFLOP/s of the dot kernel and of packing the
+// columns' transpose (BenchmarkSgemmABt). It is split by rows where the
+// columns are rebuilt (each worker builds only its rows of a sample's
+// columns, in a buffer half as large: ResNet-18 b8 layer1 and layer2
+// 0.8 and 0.9 times the CPU time split by samples, BenchmarkConvWGrad),
+// where a worker's share of the batch's output pixels (n·OH·OW/workers:
+// the dy it would pack, per output channel) is below the rows of the
+// columns (C·KH·KW: the partial dWᵀ it would add), and where the batch
+// is smaller than the workers; by samples otherwise (kept columns:
+// ResNet-20 b64 stage 2 0.83 times the CPU time split by rows).
+func pickWGradMode(n int, g *convGeom, dt tensor.Dtype, keep bool) wgradMode {
+	w := gemm.Workers(n)
+	switch {
+	case dt != tensor.Float32 || !gemm.UsePanels(g.ckk, g.outC):
+		return wgradSamples
+	case !keep && !g.identity, n < gemm.MaxWorkers, n*g.ohw/w < g.ckk:
+		return wgradRowsT
+	}
+	return wgradSamplesT
 }
+
+// wgradPick is pickWGradMode; tests and benchmarks replace it to force a
+// mode.
+var wgradPick = pickWGradMode
 
 func (k *convWGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	k.x, k.dy, k.out = in[0], in[2], out
 	g := &k.fw.g
-	if k.rows = useWGradRows(g, out.Dtype()); k.rows {
-		units := (g.ckk + gemm.TileRows - 1) / gemm.TileRows
-		k.workers = gemm.Workers(units)
-		k.fw.s32.prepare(k.workers)
-		k.p32.prepare(1)
-		k.wt = k.p32.get(0, g.ckk*g.outC)
-		for len(k.tb) < k.workers {
-			k.tb = append(k.tb, gemm.TransposedB{})
-		}
-		gemm.ParallelFor(k, units, &k.wg)
-		k.wt = nil
-		clear(k.tb) // drop the references to the tensors
-		return nil
+	k.mode = wgradPick(k.fw.n, g, out.Dtype(), k.fw.keep)
+	units := k.fw.n
+	switch k.mode {
+	case wgradSamples:
+		k.workers = gemm.Workers(k.fw.n)
+		return dispatch(out,
+			func() error { return convWGradRun(k, &k.fw.s32, &k.p32) },
+			func() error { return convWGradRun(k, &k.fw.s64, &k.p64) })
+	case wgradRowsT:
+		units = (g.ckk + gemm.TileRows - 1) / gemm.TileRows
 	}
-	k.workers = gemm.Workers(k.fw.n)
-	return dispatch(out,
-		func() error { return convWGradRun(k, &k.fw.s32, &k.p32) },
-		func() error { return convWGradRun(k, &k.fw.s64, &k.p64) })
+	k.workers = gemm.Workers(units)
+	k.fw.s32.prepare(k.workers)
+	k.p32.prepare(k.workers)
+	k.wt = k.p32.get(0, g.ckk*g.outC)
+	for len(k.tb) < k.workers {
+		k.tb = append(k.tb, gemm.TransposedB{})
+	}
+	gemm.ParallelFor(k, units, &k.wg)
+	if k.mode == wgradSamplesT {
+		for w := 1; w < k.workers; w++ {
+			vec.Add(k.wt, k.wt, k.p32.get(w, len(k.wt)))
+		}
+		gemm.Transpose(g.ckk, g.outC, k.wt, g.outC, elems[float32](out), g.ckk)
+	}
+	k.wt = nil
+	clear(k.tb) // drop the references to the tensors
+	return nil
 }
 
 func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
@@ -137,12 +178,14 @@ func convWGradRun[T float](k *convWGrad, cols, part *scratch[T]) error {
 	return nil
 }
 
-// RunRange computes row tiles [lo, hi) of dWᵀ (rows) or the samples'
-// partial sum.
+// RunRange computes row tiles [lo, hi) of dWᵀ (wgradRowsT) or the
+// partial sum of samples [lo, hi).
 func (k *convWGrad) RunRange(worker, lo, hi int) {
 	switch {
-	case k.rows:
+	case k.mode == wgradRowsT:
 		k.rowsRange(worker, lo*gemm.TileRows, min(hi*gemm.TileRows, k.fw.g.ckk))
+	case k.mode == wgradSamplesT:
+		k.samplesRange(worker, lo, hi)
 	case k.out.Dtype() == tensor.Float32:
 		convWGradRange(k, &k.fw.s32, &k.p32, worker, lo, hi)
 	default:
@@ -150,35 +193,53 @@ func (k *convWGrad) RunRange(worker, lo, hi int) {
 	}
 }
 
-// rowsRange sums rows [r0, r1) of dWᵀ over the batch, from the kept
-// columns or from those rows of each sample's columns built in worker's
-// buffer, and writes them into columns [r0, r1) of dW.
+// rowsRange sums rows [r0, r1) of dWᵀ over the batch and writes them
+// into columns [r0, r1) of dW.
 func (k *convWGrad) rowsRange(worker, r0, r1 int) {
-	fw, g := k.fw, &k.fw.g
-	x, dy := elems[float32](k.x), elems[float32](k.dy)
-	size := g.outC * g.ohw
-	tb := &k.tb[worker]
+	g := &k.fw.g
 	wt := k.wt[r0*g.outC:]
-	for i := range fw.n {
-		var a []float32
-		switch {
-		case g.identity:
-			a = x[i*g.chw+r0*g.ohw:]
-		case fw.keep:
-			a = fw.s32.kept[(i*g.ckk+r0)*g.ohw:]
-		default:
-			a = fw.s32.get(worker, (r1-r0)*g.ohw)
-			im2colRows(g, x[i*g.chw:][:g.chw], a, r0, r1)
-		}
-		*tb = gemm.TransposedB{X: dy[i*size:][:size], LD: g.ohw}
-		var beta float32
-		if i > 0 {
-			beta = 1
-		}
-		j := gemm.PanelJob{M: r1 - r0, N: g.outC, K: g.ohw, A: a, LDA: g.ohw, B: tb, Beta: beta, C: wt, LDC: g.outC}
-		j.RunRange(worker, 0, j.Units())
+	for i := range k.fw.n {
+		k.sampleT(worker, i, r0, r1, wt, min(1, float32(i)))
 	}
 	gemm.Transpose(r1-r0, g.outC, wt, g.outC, elems[float32](k.out)[r0:], g.ckk)
+}
+
+// samplesRange sums dWᵀ over samples [lo, hi) into worker's buffer (0
+// when there are none).
+func (k *convWGrad) samplesRange(worker, lo, hi int) {
+	wt := k.wt
+	if worker > 0 {
+		wt = k.p32.get(worker, len(wt))
+	}
+	if lo == hi {
+		clear(wt)
+	}
+	for i := lo; i < hi; i++ {
+		k.sampleT(worker, i, 0, k.fw.g.ckk, wt, min(1, float32(i-lo)))
+	}
+}
+
+// sampleT computes rows [r0, r1) of sample i's cols[i] · dy[i]ᵀ, plus
+// beta times wt, into wt (those rows, O apart), from the kept columns or
+// from those rows of the sample's columns built in worker's buffer.
+func (k *convWGrad) sampleT(worker, i, r0, r1 int, wt []float32, beta float32) {
+	fw, g := k.fw, &k.fw.g
+	x := elems[float32](k.x)
+	var a []float32
+	switch {
+	case g.identity:
+		a = x[i*g.chw+r0*g.ohw:]
+	case fw.keep:
+		a = fw.s32.kept[(i*g.ckk+r0)*g.ohw:]
+	default:
+		a = fw.s32.get(worker, (r1-r0)*g.ohw)
+		im2colRows(g, x[i*g.chw:][:g.chw], a, r0, r1)
+	}
+	size := g.outC * g.ohw
+	tb := &k.tb[worker]
+	*tb = gemm.TransposedB{X: elems[float32](k.dy)[i*size:][:size], LD: g.ohw}
+	j := gemm.PanelJob{M: r1 - r0, N: g.outC, K: g.ohw, A: a, LDA: g.ohw, B: tb, Beta: beta, C: wt, LDC: g.outC}
+	j.RunRange(worker, 0, j.Units())
 }
 
 func convWGradRange[T float](k *convWGrad, cols, part *scratch[T], worker, lo, hi int) {
