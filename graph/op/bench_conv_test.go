@@ -135,23 +135,30 @@ func BenchmarkConv2dZoo(b *testing.B) {
 				b.Fatal(err)
 			}
 			out := tensor.New(tensor.WithShape(shape...), tensor.Of(tensor.Float32))
-			run := func() {
-				if err := k.forward([]*tensor.Dense{x, w}, out); err != nil {
-					b.Fatal(err)
-				}
-			}
-			run()
-			b.ReportAllocs()
-			b.ResetTimer()
-			cpu0 := cpuTime()
-			for b.Loop() {
-				run()
-			}
-			flops := 2 * float64(shape.TotalSize()*c.w[1]*c.w[2]*c.w[3])
-			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-			b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+			benchKernel(b, k, []*tensor.Dense{x, w}, out, 2*float64(shape.TotalSize()*c.w[1]*c.w[2]*c.w[3]))
 		})
 	}
+}
+
+// benchKernel times k.forward(in, out) (run once before the timer: the
+// steady state) and reports GFLOP/s for flops a call and cpu-ms/op, the
+// CPU time of all threads.
+func benchKernel(b *testing.B, k kernel, in []*tensor.Dense, out *tensor.Dense, flops float64) {
+	b.Helper()
+	run := func() {
+		if err := k.forward(in, out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		run()
+	}
+	b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+	b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkConv2dResNet20: ResNet-20's three 3x3 convolutions at batch 64

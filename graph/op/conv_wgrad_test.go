@@ -114,21 +114,7 @@ func BenchmarkConvWGrad(b *testing.B) {
 			}
 			b.Run(name, func(b *testing.B) {
 				defer forceWGradMode(mode.m)()
-				run := func() {
-					if err := wk.forward([]*tensor.Dense{x, y, dy}, dw); err != nil {
-						b.Fatal(err)
-					}
-				}
-				run()
-				b.ReportAllocs()
-				b.ResetTimer()
-				cpu0 := cpuTime()
-				for b.Loop() {
-					run()
-				}
-				flops := 2 * float64(n*g.outC*g.ckk*g.ohw)
-				b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
-				b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+				benchKernel(b, wk, []*tensor.Dense{x, y, dy}, dw, 2*float64(n*g.outC*g.ckk*g.ohw))
 			})
 		}
 	}
