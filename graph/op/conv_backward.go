@@ -151,6 +151,9 @@ type convXGrad struct {
 	wg     sync.WaitGroup
 	// pw: float32 Wᵀ packed once per call for the per-sample products.
 	pw gemm.PackedA
+	// wino: the Winograd path of float32 3×3 stride-1 data gradients
+	// (winograd_xgrad.go), with the forward kernel's buffers lent.
+	wino winograd
 }
 
 func (k *convXGrad) name() string  { return fmt.Sprintf("%s.dX%v", k.fw.name(), k.xShape) }
@@ -182,6 +185,10 @@ func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	w := gemm.Workers(k.xShape[0])
 	return dispatch(out,
 		func() error {
+			if gx, ok := useWinogradXGrad(&g, k.xShape[0]); ok {
+				k.winogradXGrad(gx)
+				return nil
+			}
 			k.fw.s32.prepare(w)
 			k.pw.Pack(true, g.ckk, g.ohw, g.outC, elems[float32](in[0]), g.ckk)
 			defer k.pw.Release()

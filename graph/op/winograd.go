@@ -149,15 +149,7 @@ const winogradMinChunk = 32
 func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out, k.keep = g, n, x, w, b, out, keep
 	defer func() { k.x, k.w, k.b, k.out, k.keep, k.f = nil, nil, nil, nil, nil, nil }()
-	k.tilesH, k.tilesW = (g.oh+1)/2, (g.ow+1)/2
-	k.tiles = n * k.tilesH * k.tilesW
-	workers := max(1, gemm.MaxWorkers)
-	shared := workers > 1 && k.tiles < workers*winogradMinChunk
-	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
-	if shared {
-		k.chunk = k.tiles
-	}
-	chunks := (k.tiles + k.chunk - 1) / k.chunk
+	shared, chunks := k.layout()
 
 	k.f = &k.own
 	if k.misses >= 2 { // training: new weights every call
@@ -190,7 +182,30 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	if keep != nil {
 		k.run(phaseCols, n)
 	}
-	for len(k.v) < workers {
+	k.tilesPass(shared, chunks)
+}
+
+// layout cuts the tiles of a call over k.n samples of k.g into chunks:
+// it sets the tile counts and the chunk size, and returns the number of
+// chunks and whether the workers share the steps of one chunk of them
+// all (too few tiles to give each worker its own).
+func (k *winograd) layout() (shared bool, chunks int) {
+	k.tilesH, k.tilesW = (k.g.oh+1)/2, (k.g.ow+1)/2
+	k.tiles = k.n * k.tilesH * k.tilesW
+	workers := max(1, gemm.MaxWorkers)
+	shared = workers > 1 && k.tiles < workers*winogradMinChunk
+	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	if shared {
+		k.chunk = k.tiles
+	}
+	return shared, (k.tiles + k.chunk - 1) / k.chunk
+}
+
+// tilesPass computes every output tile from the input, with the
+// transformed filters k.f ready (see layout for shared and chunks).
+func (k *winograd) tilesPass(shared bool, chunks int) {
+	g := &k.g
+	for len(k.v) < max(1, gemm.MaxWorkers) {
 		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
 	}
 	if !shared {
@@ -291,6 +306,8 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 		for o := lo; o < hi; o++ {
 			k.outputTiles(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
 		}
+	default: // the data gradient's filters (winograd_xgrad.go)
+		k.xgradFilters(lo, hi)
 	}
 }
 

@@ -1,0 +1,118 @@
+package op
+
+// The data gradient of a 3×3 convolution with stride and dilation 1 and
+// padding p ≤ 2 (per axis) is itself such a convolution: of dy, with the
+// filters transposed over (in, out) and turned by 180°, and padding 2-p,
+//
+//	dX[n,c] = Σ_o corr(dy[n,o] padded by 2-p, rot180(W[o,c]))
+//
+// whose output is exactly x's size (OH = H+2p-2, and OH+2(2-p)-2 = H).
+// The Winograd forward computes it with the filters below in place of
+// its own, in place of the GEMM Wᵀ·dy (C·9 × OH·OW per sample) and its
+// col2im.
+//
+// The filters need no copy of the weights: with J the 3×3 reversal,
+// G J = P G, P swapping rows 0 and 3 of the 4×4 transform, so
+//
+//	G rot180(g) Gᵀ = P (G g Gᵀ) P,
+//
+// entry (i, j) of a turned filter's transform being entry (p(i), p(j))
+// of the unturned one. The forward's filter transform runs on W as it
+// is, and U'[ξ] (C × O) is U[P ξ] (O × C) packed transposed.
+
+// winogradXGradUse forces the choice of useWinogradXGrad (tests).
+var winogradXGradUse = winogradAuto
+
+// Phases of the data gradient's filters (RunRange's default case).
+const (
+	phaseXFilter winogradPhase = 100 + iota // U of W, over W's output channels
+	phaseXPack                              // U[P ξ] packed transposed, over ξ
+)
+
+// xgradGeom is the geometry of the data gradient of g (winogradFits,
+// padding at most 2) as a convolution of dy: dy's channels in, x's out.
+func xgradGeom(g *convGeom) convGeom {
+	return newConvGeom(g.outC, g.oh, g.ow, g.c, 3, 3, ConvParams{PadH: 2 - g.ph, PadW: 2 - g.pw})
+}
+
+// useWinogradXGrad reports whether the float32 data gradient of g over a
+// batch of n takes the Winograd path, and returns its geometry as a
+// convolution of dy (xgradGeom).
+func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
+	if !winogradFits(g) || g.ph > 2 || g.pw > 2 || winogradXGradUse == winogradNever {
+		return convGeom{}, false
+	}
+	gx := xgradGeom(g)
+	if winogradXGradUse == winogradAlways {
+		return gx, true
+	}
+	tiles := n * ((gx.oh + 1) / 2) * ((gx.ow + 1) / 2)
+	return gx, gx.c >= 16 && gx.outC >= 16 && (gx.c >= 64 || tiles >= 256)
+}
+
+// xgrad computes dx (N,C,H,W) from dy (N,O,OH,OW) and the forward's
+// weights w (O,C,3,3), gx being xgradGeom of the forward's geometry.
+// The transformed filters go to winogradShared's set (the weights change
+// every step); the per-worker buffers are k's, which the caller may
+// lend.
+func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
+	k.g, k.n, k.x, k.w, k.b, k.out = gx, n, dy, w, nil, dx
+	defer func() { k.x, k.w, k.out, k.f = nil, nil, nil, nil }()
+	shared, chunks := k.layout()
+	winogradShared.Lock()
+	defer winogradShared.Unlock()
+	k.f = &winogradShared.f
+	k.f.w, k.f.as = k.f.w[:0], [3]int{} // holds nothing for the forward
+	winogradU.Lock()
+	winogradU.u = grow(winogradU.u, 16*gx.outC*gx.c)
+	k.run(phaseXFilter, gx.c)
+	k.run(phaseXPack, 16)
+	if k.f.pu[0].UsesPanels() {
+		for xi := range k.f.pu {
+			k.f.pu[xi].Release()
+		}
+		winogradU.Unlock()
+	} else { // the GEMMs read u itself
+		defer winogradU.Unlock()
+	}
+	k.tilesPass(shared, chunks)
+}
+
+// xgradFilters runs items [lo, hi) of the filter phases of xgrad. W is
+// (O, C, 3, 3) with O = k.g.c and C = k.g.outC; winogradFilter lays U
+// out as the forward's, 16 × O × C.
+func (k *winograd) xgradFilters(lo, hi int) {
+	g := &k.g
+	switch k.phase {
+	case phaseXFilter:
+		for o := lo; o < hi; o++ {
+			winogradFilter(k.w[o*g.outC*9:][:g.outC*9], winogradU.u, o, g.c, g.outC)
+		}
+	case phaseXPack:
+		size := g.c * g.outC
+		for xi := lo; xi < hi; xi++ {
+			k.f.pu[xi].Pack(true, g.outC, k.chunk, g.c, winogradU.u[turnedXi(xi)*size:][:size], g.outC)
+		}
+	}
+}
+
+// turnedXi is the entry P ξ P of a 4×4 transformed tile: rows and
+// columns 0 and 3 swapped.
+func turnedXi(xi int) int {
+	p := func(i int) int { return [4]int{3, 1, 2, 0}[i] }
+	return 4*p(xi/4) + p(xi%4)
+}
+
+// winogradXGrad computes k's float32 data gradient on the Winograd path
+// (forward checked useWinogradXGrad), in the forward kernel's per-worker
+// buffers: its V is sized for x's channels and its M for dy's, the
+// reverse of the data gradient's, so they are lent swapped.
+func (k *convXGrad) winogradXGrad(gx convGeom) {
+	f, x := &k.fw.wino, &k.wino
+	x.v, x.m, x.strip = f.m, f.v, f.strip
+	defer func() {
+		f.v, f.m, f.strip = x.m, x.v, x.strip
+		x.v, x.m, x.strip = nil, nil, nil
+	}()
+	x.xgrad(gx, k.xShape[0], elems[float32](k.w), elems[float32](k.dy), elems[float32](k.out))
+}
