@@ -484,21 +484,30 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 	for c0 := 0; c0 < c; c0 += block {
 		nb := min(block, c-c0)
 		for ci := range nb {
-			g := w[(c0+ci)*9:][:9]
-			// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the
-			// same along the rows of the result.
-			var a [12]float32
-			for j := range 3 {
-				a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
-			}
-			for i := range 4 {
-				blk[(4*i)*block+ci], blk[(4*i+1)*block+ci], blk[(4*i+2)*block+ci], blk[(4*i+3)*block+ci] = gt3(a[3*i], a[3*i+1], a[3*i+2])
+			t := winogradTile(w[(c0+ci)*9:][:9])
+			for xi, v := range t {
+				blk[xi*block+ci] = v
 			}
 		}
 		for xi := range 16 {
 			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
 		}
 	}
+}
+
+// winogradTile is G g Gᵀ of the 3×3 filter g, entry ξ at index ξ.
+func winogradTile(g []float32) (t [16]float32) {
+	g = g[:9]
+	// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the same
+	// along the rows of the result.
+	var a [12]float32
+	for j := range 3 {
+		a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
+	}
+	for i := range 4 {
+		t[4*i], t[4*i+1], t[4*i+2], t[4*i+3] = gt3(a[3*i], a[3*i+1], a[3*i+2])
+	}
+	return t
 }
 
 // gt3 is G times the column (g0, g1, g2).

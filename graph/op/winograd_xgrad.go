@@ -17,16 +17,16 @@ package op
 //	G rot180(g) Gᵀ = P (G g Gᵀ) P,
 //
 // entry (i, j) of a turned filter's transform being entry (p(i), p(j))
-// of the unturned one. The forward's filter transform runs on W as it
-// is, and U'[ξ] (C × O) is U[P ξ] (O × C) packed transposed.
+// of the unturned one: U'[ξ] (C × O) is U[P ξ] (O × C) transposed,
+// written in that layout straight from W.
 
 // winogradXGradUse forces the choice of useWinogradXGrad (tests).
 var winogradXGradUse = winogradAuto
 
 // Phases of the data gradient's filters (RunRange's default case).
 const (
-	phaseXFilter winogradPhase = 100 + iota // U of W, over W's output channels
-	phaseXPack                              // U[P ξ] packed transposed, over ξ
+	phaseXFilter winogradPhase = 100 + iota // U', over blocks of dy's channels
+	phaseXPack                              // U'[ξ] packed, over ξ
 )
 
 // xgradGeom is the geometry of the data gradient of g (winogradFits,
@@ -64,8 +64,8 @@ func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 	k.f = &winogradShared.f
 	k.f.w, k.f.as = k.f.w[:0], [3]int{} // holds nothing for the forward
 	winogradU.Lock()
-	winogradU.u = grow(winogradU.u, 16*gx.outC*gx.c)
-	k.run(phaseXFilter, gx.c)
+	winogradU.u = grow(winogradU.u, 16*xgradUStride(gx.c, gx.outC))
+	k.run(phaseXFilter, (gx.c+xgradFilterBlock-1)/xgradFilterBlock)
 	k.run(phaseXPack, 16)
 	if k.f.pu[0].UsesPanels() {
 		for xi := range k.f.pu {
@@ -79,29 +79,57 @@ func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 }
 
 // xgradFilters runs items [lo, hi) of the filter phases of xgrad. W is
-// (O, C, 3, 3) with O = k.g.c and C = k.g.outC; winogradFilter lays U
-// out as the forward's, 16 × O × C.
+// (O, C, 3, 3) with O = k.g.c and C = k.g.outC; U'[ξ] is C × O.
 func (k *winograd) xgradFilters(lo, hi int) {
 	g := &k.g
 	switch k.phase {
 	case phaseXFilter:
-		for o := lo; o < hi; o++ {
-			winogradFilter(k.w[o*g.outC*9:][:g.outC*9], winogradU.u, o, g.c, g.outC)
+		for b := lo; b < hi; b++ {
+			o0 := b * xgradFilterBlock
+			winogradFilterT(k.w, winogradU.u, o0, min(g.c, o0+xgradFilterBlock), g.outC, g.c)
 		}
 	case phaseXPack:
-		size := g.c * g.outC
+		st := xgradUStride(g.c, g.outC)
 		for xi := lo; xi < hi; xi++ {
-			k.f.pu[xi].Pack(true, g.outC, k.chunk, g.c, winogradU.u[turnedXi(xi)*size:][:size], g.outC)
+			k.f.pu[xi].Pack(false, g.outC, k.chunk, g.c, winogradU.u[xi*st:][:g.c*g.outC], g.c)
 		}
 	}
 }
 
-// turnedXi is the entry P ξ P of a 4×4 transformed tile: rows and
-// columns 0 and 3 swapped.
-func turnedXi(xi int) int {
-	p := func(i int) int { return [4]int{3, 1, 2, 0}[i] }
-	return 4*p(xi/4) + p(xi%4)
+// xgradFilterBlock is the number of W's output channels one item of
+// phaseXFilter transforms: each entry ξ of their filters is written as
+// one run of this many values (a cache line).
+const xgradFilterBlock = 16
+
+// xgradUStride is the distance between U'[ξ] and U'[ξ+1] in winogradU.u
+// (O·C and a cache line: as xiStride, so that the 16 runs of one
+// channel do not all fall in one cache set).
+func xgradUStride(o, c int) int { return o*c + 16 }
+
+// winogradFilterT writes U'[ξ] = (G rot180(W[o,c]) Gᵀ)[ξ] for o in
+// [o0, o1) (at most xgradFilterBlock) and every c to
+// u[ξ*xgradUStride(O, C) + c*O + o]. The o rows of W (O, C, 3, 3) are
+// read in order, one channel at a time; the channel's 16 runs go
+// through blk.
+func winogradFilterT(w, u []float32, o0, o1, C, O int) {
+	var blk [16][xgradFilterBlock]float32
+	no, st := o1-o0, xgradUStride(O, C)
+	for c := range C {
+		for oi := range no {
+			t := winogradTile(w[((o0+oi)*C+c)*9:][:9])
+			for xi, v := range t {
+				blk[turnedXi[xi]][oi] = v
+			}
+		}
+		for xi := range blk {
+			copy(u[xi*st+c*O+o0:][:no], blk[xi][:no])
+		}
+	}
 }
+
+// turnedXi[ξ] is P ξ P, the entry of a 4×4 transformed tile with rows
+// and columns 0 and 3 swapped (an involution).
+var turnedXi = [16]int{15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0}
 
 // winogradXGrad computes k's float32 data gradient on the Winograd path
 // (forward checked useWinogradXGrad), in the forward kernel's per-worker

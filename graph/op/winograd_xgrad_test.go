@@ -285,3 +285,40 @@ func TestWinogradXGradShared(t *testing.T) {
 		})
 	})
 }
+
+// BenchmarkConvXGrad times the float32 data-gradient kernel of ResNet
+// 3×3 stride-1 convolutions (padding 1) at their training batches on the
+// Winograd path and on GEMM+col2im, in the same run: name batch/channels
+// in/size/channels out/path. The weights change before each call, as in
+// training; the first call, which sizes the scratch, is not timed.
+func BenchmarkConvXGrad(b *testing.B) {
+	for _, s := range []struct{ n, c, hw, o int }{
+		{64, 16, 32, 16}, {64, 32, 16, 32}, {64, 64, 8, 64}, // resnet20 b64
+		{8, 64, 56, 64}, {8, 128, 28, 128}, {8, 256, 14, 256}, {8, 512, 7, 512}, // resnet18 b8
+	} {
+		rng := rand.New(rand.NewSource(1))
+		w, dy := toF32(randTensor(rng, s.o, s.c, 3, 3)), toF32(randTensor(rng, s.n, s.o, s.hw, s.hw))
+		in := []*tensor.Dense{w, dy}
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.c, s.hw, s.hw))
+		for _, path := range []struct {
+			name string
+			mode winogradMode
+		}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
+			b.Run(fmt.Sprintf("%d/%d/%d/%d/%s", s.n, s.c, s.hw, s.o, path.name), func(b *testing.B) {
+				k := &convXGrad{fw: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, xShape: tensor.Shape{s.n, s.c, s.hw, s.hw}}
+				ws := w.Float32s()
+				withXGrad(path.mode, func() {
+					if err := k.forward(in, out); err != nil { // sizes the scratch, untimed
+						b.Fatal(err)
+					}
+					for b.Loop() {
+						ws[0] = -ws[0] // a training step: new weights
+						if err := k.forward(in, out); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		}
+	}
+}
