@@ -484,7 +484,8 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 	for c0 := 0; c0 < c; c0 += block {
 		nb := min(block, c-c0)
 		for ci := range nb {
-			t := winogradTile(w[(c0+ci)*9:][:9])
+			var t [16]float32
+			winogradTile(w[(c0+ci)*9:][:9], &t)
 			for xi, v := range t {
 				blk[xi*block+ci] = v
 			}
@@ -495,19 +496,19 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 	}
 }
 
-// winogradTile is G g Gᵀ of the 3×3 filter g, entry ξ at index ξ.
-func winogradTile(g []float32) (t [16]float32) {
+// winogradTile writes G g Gᵀ of the 3×3 filter g to t, entry ξ at
+// index ξ.
+func winogradTile(g []float32, t *[16]float32) {
 	g = g[:9]
-	// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the same
-	// along the rows of the result.
-	var a [12]float32
-	for j := range 3 {
-		a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
-	}
-	for i := range 4 {
-		t[4*i], t[4*i+1], t[4*i+2], t[4*i+3] = gt3(a[3*i], a[3*i+1], a[3*i+2])
-	}
-	return t
+	// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), column by
+	// column, then the same along the rows of the result.
+	a0, a3, a6, a9 := gt3(g[0], g[3], g[6])
+	a1, a4, a7, a10 := gt3(g[1], g[4], g[7])
+	a2, a5, a8, a11 := gt3(g[2], g[5], g[8])
+	t[0], t[1], t[2], t[3] = gt3(a0, a1, a2)
+	t[4], t[5], t[6], t[7] = gt3(a3, a4, a5)
+	t[8], t[9], t[10], t[11] = gt3(a6, a7, a8)
+	t[12], t[13], t[14], t[15] = gt3(a9, a10, a11)
 }
 
 // gt3 is G times the column (g0, g1, g2).

@@ -116,9 +116,12 @@ func winogradFilterT(w, u []float32, o0, o1, C, O int) {
 	no, st := o1-o0, xgradUStride(O, C)
 	for c := range C {
 		for oi := range no {
-			t := winogradTile(w[((o0+oi)*C+c)*9:][:9])
+			g := w[((o0+oi)*C+c)*9:][:9]
+			r := [9]float32{g[8], g[7], g[6], g[5], g[4], g[3], g[2], g[1], g[0]}
+			var t [16]float32
+			winogradTile(r[:], &t)
 			for xi, v := range t {
-				blk[turnedXi[xi]][oi] = v
+				blk[xi][oi] = v
 			}
 		}
 		for xi := range blk {
@@ -126,10 +129,6 @@ func winogradFilterT(w, u []float32, o0, o1, C, O int) {
 		}
 	}
 }
-
-// turnedXi[ξ] is P ξ P, the entry of a 4×4 transformed tile with rows
-// and columns 0 and 3 swapped (an involution).
-var turnedXi = [16]int{15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0}
 
 // winogradXGrad computes k's float32 data gradient on the Winograd path
 // (forward checked useWinogradXGrad), in the forward kernel's per-worker
