@@ -37,7 +37,21 @@ func xgradGeom(g *convGeom) convGeom {
 
 // useWinogradXGrad reports whether the float32 data gradient of g over a
 // batch of n takes the Winograd path, and returns its geometry as a
-// convolution of dy (xgradGeom).
+// convolution of dy (xgradGeom): with 16 channels or more in and out
+// and 256 tiles or more. Its filters are transformed every call, at a
+// cost per filter that the 16 GEMMs save back per tile: unlike the
+// forward's rule, many channels do not make up for few tiles.
+// BenchmarkConvXGrad, minimum of 5 runs each, 2 workers, ms (a box
+// loaded by other jobs, single runs vary by 2x):
+//
+//	batch/in/size/out   GEMM+col2im  Winograd
+//	64/16/32/16           33.02       23.86    resnet20 b64
+//	64/32/16/32           22.20        6.42
+//	64/64/8/64            20.86       18.73
+//	8/64/56/64           106.80       50.51    resnet18 b8
+//	8/128/28/128          51.49       31.40
+//	8/256/14/256          51.21       47.25
+//	8/512/7/512           78.30      102.92    (128 tiles)
 func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 	if !winogradFits(g) || g.ph > 2 || g.pw > 2 || winogradXGradUse == winogradNever {
 		return convGeom{}, false
@@ -47,7 +61,7 @@ func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 		return gx, true
 	}
 	tiles := n * ((gx.oh + 1) / 2) * ((gx.ow + 1) / 2)
-	return gx, gx.c >= 16 && gx.outC >= 16 && (gx.c >= 64 || tiles >= 256)
+	return gx, gx.c >= 16 && gx.outC >= 16 && tiles >= 256
 }
 
 // xgrad computes dx (N,C,H,W) from dy (N,O,OH,OW) and the forward's
