@@ -286,11 +286,35 @@ func TestWinogradXGradShared(t *testing.T) {
 	})
 }
 
+// benchTrainingCalls times call, after one untimed call that sizes the
+// scratch, negating ws[0] before each (a training step: new weights),
+// with mode forced on the path chosen by set; it reports the CPU time
+// of a call too, steadier than wall time on a shared machine.
+func benchTrainingCalls(b *testing.B, set func(winogradMode, func()), mode winogradMode, ws []float32, call func() error) {
+	set(mode, func() {
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+		cpu0 := cpuTime()
+		for b.Loop() {
+			ws[0] = -ws[0]
+			if err := call(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+	})
+}
+
+// forcedWinograd forces the forward's Winograd choice (withWinograd, all
+// workers).
+func forcedWinograd(m winogradMode, f func()) { withWinograd(m, 0, f) }
+
 // BenchmarkConvXGrad times the float32 data-gradient kernel of ResNet
 // 3×3 stride-1 convolutions (padding 1) at their training batches on the
 // Winograd path and on GEMM+col2im, in the same run: name batch/channels
 // in/size/channels out/path. The weights change before each call, as in
-// training; the first call, which sizes the scratch, is not timed.
+// training.
 func BenchmarkConvXGrad(b *testing.B) {
 	for _, s := range []struct{ n, c, hw, o int }{
 		{64, 16, 32, 16}, {64, 32, 16, 32}, {64, 64, 8, 64}, // resnet20 b64
@@ -298,7 +322,6 @@ func BenchmarkConvXGrad(b *testing.B) {
 	} {
 		rng := rand.New(rand.NewSource(1))
 		w, dy := toF32(randTensor(rng, s.o, s.c, 3, 3)), toF32(randTensor(rng, s.n, s.o, s.hw, s.hw))
-		in := []*tensor.Dense{w, dy}
 		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.c, s.hw, s.hw))
 		for _, path := range []struct {
 			name string
@@ -306,18 +329,29 @@ func BenchmarkConvXGrad(b *testing.B) {
 		}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
 			b.Run(fmt.Sprintf("%d/%d/%d/%d/%s", s.n, s.c, s.hw, s.o, path.name), func(b *testing.B) {
 				k := &convXGrad{fw: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, xShape: tensor.Shape{s.n, s.c, s.hw, s.hw}}
-				ws := w.Float32s()
-				withXGrad(path.mode, func() {
-					if err := k.forward(in, out); err != nil { // sizes the scratch, untimed
-						b.Fatal(err)
-					}
-					for b.Loop() {
-						ws[0] = -ws[0] // a training step: new weights
-						if err := k.forward(in, out); err != nil {
-							b.Fatal(err)
-						}
-					}
-				})
+				benchTrainingCalls(b, withXGrad, path.mode, w.Float32s(), func() error { return k.forward([]*tensor.Dense{w, dy}, out) })
+			})
+		}
+	}
+}
+
+// BenchmarkConvKeepForward times the float32 training forward of
+// ResNet-20's 3×3 convolutions at batch 64, which keep their im2col
+// columns for the weight gradient (keepCols): Winograd plus the columns
+// against the GEMM on the columns, new weights every call.
+func BenchmarkConvKeepForward(b *testing.B) {
+	for _, s := range []struct{ n, c, hw, o int }{{64, 16, 32, 16}, {64, 32, 16, 32}, {64, 64, 8, 64}} {
+		rng := rand.New(rand.NewSource(1))
+		x, w := toF32(randTensor(rng, s.n, s.c, s.hw, s.hw)), toF32(randTensor(rng, s.o, s.c, 3, 3))
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.o, s.hw, s.hw))
+		for _, path := range []struct {
+			name string
+			mode winogradMode
+		}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
+			b.Run(fmt.Sprintf("%d/%d/%d/%d/%s", s.n, s.c, s.hw, s.o, path.name), func(b *testing.B) {
+				k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}, keep: true}
+				k.wino.differentiated()
+				benchTrainingCalls(b, forcedWinograd, path.mode, w.Float32s(), func() error { return k.forward([]*tensor.Dense{x, w}, out) })
 			})
 		}
 	}
