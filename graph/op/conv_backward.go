@@ -15,7 +15,9 @@ import (
 // The backward pass of Conv2d is three kernels:
 //
 //	convWGrad (x, y, dy) -> dW = sum over n of dy[n] (O, OH·OW) × cols[n]ᵀ
-//	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n])
+//	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n]), or,
+//	                        3×3 stride 1, a Winograd convolution of dy
+//	                        (winograd_xgrad.go)
 //	biasGrad (dy)        -> db = sum of dy over all axes but 1
 //
 // convWGrad reuses the columns the forward kernel kept (see keepCols)

@@ -157,3 +157,19 @@ func (k *convXGrad) winogradXGrad(gx convGeom) {
 	}()
 	x.xgrad(gx, k.xShape[0], elems[float32](k.w), elems[float32](k.dy), elems[float32](k.out))
 }
+
+// winogradWithCols reports whether a training forward that keeps its
+// im2col columns for the weight gradient (keepCols) still takes the
+// Winograd path useWinograd chose, rather than the GEMM on the columns
+// it builds anyway: only where a row of the output has 8 tiles or more,
+// so that the input and output transforms run in assembly 8 tiles at a
+// time. BenchmarkConvKeepForward, CPU ms a call, median of 5, new
+// weights every call:
+//
+//	batch/in/size/out   GEMM on columns  Winograd + columns
+//	64/16/32/16            21.1             19.3    resnet20 b64
+//	64/32/16/32            10.9             10.5
+//	64/64/8/64             10.6             14.0    (4 tiles a row)
+func winogradWithCols(g *convGeom) bool {
+	return winogradUse != winogradAuto || (g.ow+1)/2 >= 8
+}

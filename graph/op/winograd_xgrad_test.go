@@ -121,6 +121,38 @@ func TestWinogradXGradFallback(t *testing.T) {
 	})
 }
 
+// TestWinogradRules: the automatic choices on ResNet training shapes
+// (padding 1), as measured in useWinogradXGrad's and winogradWithCols'
+// tables; forced modes override both.
+func TestWinogradRules(t *testing.T) {
+	for _, c := range []struct {
+		n, c, hw, o  int
+		xgrad, withC bool
+	}{
+		{64, 16, 32, 16, true, true}, {64, 32, 16, 32, true, true}, {64, 64, 8, 64, true, false},
+		{8, 64, 56, 64, true, true}, {8, 256, 14, 256, true, false}, {8, 512, 7, 512, false, false},
+		{64, 3, 32, 16, false, true}, // ResNet-20's first convolution: 3 channels of x
+	} {
+		g := newConvGeom(c.c, c.hw, c.hw, c.o, 3, 3, ConvParams{PadH: 1, PadW: 1})
+		if _, ok := useWinogradXGrad(&g, c.n); ok != c.xgrad {
+			t.Errorf("%d/%d/%d/%d: Winograd data gradient %t, want %t", c.n, c.c, c.hw, c.o, ok, c.xgrad)
+		}
+		if ok := winogradWithCols(&g); ok != c.withC {
+			t.Errorf("%d/%d/%d/%d: Winograd with kept columns %t, want %t", c.n, c.c, c.hw, c.o, ok, c.withC)
+		}
+		withXGrad(winogradAlways, func() {
+			if _, ok := useWinogradXGrad(&g, c.n); !ok {
+				t.Errorf("%d/%d/%d/%d: forced Winograd data gradient not taken", c.n, c.c, c.hw, c.o)
+			}
+		})
+		withWinograd(winogradAlways, 0, func() {
+			if !winogradWithCols(&g) {
+				t.Errorf("%d/%d/%d/%d: forced Winograd with kept columns not taken", c.n, c.c, c.hw, c.o)
+			}
+		})
+	}
+}
+
 // TestWinogradXGradFiniteDiff: the Winograd data gradient of the cost
 // sum(conv(x, w) ⊙ dy) against central differences of that cost in
 // float64 over every element of x (the cost is linear in x: the
