@@ -78,8 +78,23 @@ func TestWinogradXGradZoo(t *testing.T) {
 // (tiles cut at the edge), padding 0 to 2 on each axis apart, batch 1
 // and 3, one worker and two, with the assembly transforms and without.
 func TestWinogradXGradOdd(t *testing.T) {
-	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
 	rng := rand.New(rand.NewSource(22))
+	eachWinogradSetting(t, func(simd bool, workers int) {
+		for _, pad := range [][2]int{{0, 0}, {1, 1}, {2, 2}, {0, 2}, {2, 1}} {
+			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}} {
+				for _, n := range []int{1, 3} {
+					c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7}
+					checkXGrad(t, rng, c, pad[0], pad[1], workers)
+				}
+			}
+		}
+	})
+}
+
+// eachWinogradSetting runs f with the scalar transforms and, where the
+// CPU has them, the assembly ones, each with one worker and two.
+func eachWinogradSetting(t *testing.T, f func(simd bool, workers int)) {
+	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
 	for _, simd := range []bool{false, true} {
 		if simd && !hasWinogradSIMD {
 			t.Log("no assembly transforms on this CPU")
@@ -87,14 +102,7 @@ func TestWinogradXGradOdd(t *testing.T) {
 		}
 		winogradSIMD = simd
 		for _, workers := range []int{1, 2} {
-			for _, pad := range [][2]int{{0, 0}, {1, 1}, {2, 2}, {0, 2}, {2, 1}} {
-				for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}} {
-					for _, n := range []int{1, 3} {
-						c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7}
-						checkXGrad(t, rng, c, pad[0], pad[1], workers)
-					}
-				}
-			}
+			f(simd, workers)
 		}
 	}
 }
@@ -151,6 +159,18 @@ func TestWinogradRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWinogradXGradF32Grads: on a shape the automatic rules send to the
+// Winograd data gradient (256 tiles, 16 channels), the float32 gradients
+// through a graph agree with float64 ones (checkConvF32Grads).
+func TestWinogradXGradF32Grads(t *testing.T) {
+	xs, ws, p := []int{4, 16, 16, 16}, []int{16, 16, 3, 3}, ConvParams{PadH: 1, PadW: 1}
+	g := newConvGeom(xs[1], xs[2], xs[3], ws[0], 3, 3, p)
+	if _, ok := useWinogradXGrad(&g, xs[0]); !ok {
+		t.Fatalf("x %v, w %v: not on the Winograd data gradient", xs, ws)
+	}
+	checkConvF32Grads(t, xs, ws, p)
 }
 
 // TestWinogradXGradFiniteDiff: the Winograd data gradient of the cost
@@ -280,35 +300,38 @@ func TestWinogradXGradShared(t *testing.T) {
 	withWinograd(winogradAlways, 0, func() {
 		withXGrad(winogradAlways, func() {
 			errs := make(chan error, 2)
-			go func() {
-				ws := fw.Float32s()
-				for step := range 6 {
-					ws[step] += 0.25
-					want, _ := naiveConv(tValues(fx), tValues(fw), nil, fx.Shape(), fw.Shape(), p)
-					if err := fk.forward([]*tensor.Dense{fx, fw}, fout); err != nil {
-						errs <- err
-						return
+			run := func(call func(step int) error) { // 6 steps in a goroutine
+				go func() {
+					for step := range 6 {
+						if err := call(step); err != nil {
+							errs <- err
+							return
+						}
 					}
-					if _, rel := convErr(tValues(fout), want); !(rel <= winogradTol) {
-						errs <- fmt.Errorf("forward step %d: error %.3g relative to the direct result", step, rel)
-						return
-					}
+					errs <- nil
+				}()
+			}
+			ws := fw.Float32s()
+			run(func(step int) error {
+				ws[step] += 0.25
+				want, _ := naiveConv(tValues(fx), tValues(fw), nil, fx.Shape(), fw.Shape(), p)
+				if err := fk.forward([]*tensor.Dense{fx, fw}, fout); err != nil {
+					return err
 				}
-				errs <- nil
-			}()
-			go func() {
-				for step := range 6 {
-					if err := xk.forward([]*tensor.Dense{xw, xdy}, xout); err != nil {
-						errs <- err
-						return
-					}
-					if _, rel := convErr(tValues(xout), wantX); !(rel <= winogradTol) {
-						errs <- fmt.Errorf("data gradient step %d: error %.3g relative to im2col", step, rel)
-						return
-					}
+				if _, rel := convErr(tValues(fout), want); !(rel <= winogradTol) {
+					return fmt.Errorf("forward step %d: error %.3g relative to the direct result", step, rel)
 				}
-				errs <- nil
-			}()
+				return nil
+			})
+			run(func(step int) error {
+				if err := xk.forward([]*tensor.Dense{xw, xdy}, xout); err != nil {
+					return err
+				}
+				if _, rel := convErr(tValues(xout), wantX); !(rel <= winogradTol) {
+					return fmt.Errorf("data gradient step %d: error %.3g relative to im2col", step, rel)
+				}
+				return nil
+			})
 			for range 2 {
 				if err := <-errs; err != nil {
 					t.Error(err)
@@ -318,24 +341,34 @@ func TestWinogradXGradShared(t *testing.T) {
 	})
 }
 
-// benchTrainingCalls times call, after one untimed call that sizes the
-// scratch, negating ws[0] before each (a training step: new weights),
-// with mode forced on the path chosen by set; it reports the CPU time
-// of a call too, steadier than wall time on a shared machine.
-func benchTrainingCalls(b *testing.B, set func(winogradMode, func()), mode winogradMode, ws []float32, call func() error) {
-	set(mode, func() {
-		if err := call(); err != nil {
-			b.Fatal(err)
-		}
-		cpu0 := cpuTime()
-		for b.Loop() {
-			ws[0] = -ws[0]
-			if err := call(); err != nil {
-				b.Fatal(err)
-			}
-		}
-		b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
-	})
+// benchTrainingPaths times a kernel on the Winograd path and on the
+// other (forced by set), in the same run: sub-benchmarks shape/winograd
+// and shape/im2col. newCall returns one call of a fresh kernel; after
+// one untimed call that sizes the scratch, ws[0] is negated before each
+// (a training step: new weights). It reports the CPU time of a call
+// too, steadier than wall time on a shared machine.
+func benchTrainingPaths(b *testing.B, shape string, set func(winogradMode, func()), ws []float32, newCall func() func() error) {
+	for _, path := range []struct {
+		name string
+		mode winogradMode
+	}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
+		b.Run(shape+"/"+path.name, func(b *testing.B) {
+			call := newCall()
+			set(path.mode, func() {
+				if err := call(); err != nil {
+					b.Fatal(err)
+				}
+				cpu0 := cpuTime()
+				for b.Loop() {
+					ws[0] = -ws[0]
+					if err := call(); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+			})
+		})
+	}
 }
 
 // forcedWinograd forces the forward's Winograd choice (withWinograd, all
@@ -344,9 +377,8 @@ func forcedWinograd(m winogradMode, f func()) { withWinograd(m, 0, f) }
 
 // BenchmarkConvXGrad times the float32 data-gradient kernel of ResNet
 // 3×3 stride-1 convolutions (padding 1) at their training batches on the
-// Winograd path and on GEMM+col2im, in the same run: name batch/channels
-// in/size/channels out/path. The weights change before each call, as in
-// training.
+// Winograd path and on GEMM+col2im: name batch/channels in/size/channels
+// out/path.
 func BenchmarkConvXGrad(b *testing.B) {
 	for _, s := range []struct{ n, c, hw, o int }{
 		{64, 16, 32, 16}, {64, 32, 16, 32}, {64, 64, 8, 64}, // resnet20 b64
@@ -355,36 +387,26 @@ func BenchmarkConvXGrad(b *testing.B) {
 		rng := rand.New(rand.NewSource(1))
 		w, dy := toF32(randTensor(rng, s.o, s.c, 3, 3)), toF32(randTensor(rng, s.n, s.o, s.hw, s.hw))
 		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.c, s.hw, s.hw))
-		for _, path := range []struct {
-			name string
-			mode winogradMode
-		}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
-			b.Run(fmt.Sprintf("%d/%d/%d/%d/%s", s.n, s.c, s.hw, s.o, path.name), func(b *testing.B) {
-				k := &convXGrad{fw: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, xShape: tensor.Shape{s.n, s.c, s.hw, s.hw}}
-				benchTrainingCalls(b, withXGrad, path.mode, w.Float32s(), func() error { return k.forward([]*tensor.Dense{w, dy}, out) })
-			})
-		}
+		benchTrainingPaths(b, fmt.Sprintf("%d/%d/%d/%d", s.n, s.c, s.hw, s.o), withXGrad, w.Float32s(), func() func() error {
+			k := &convXGrad{fw: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, xShape: tensor.Shape{s.n, s.c, s.hw, s.hw}}
+			return func() error { return k.forward([]*tensor.Dense{w, dy}, out) }
+		})
 	}
 }
 
 // BenchmarkConvKeepForward times the float32 training forward of
 // ResNet-20's 3×3 convolutions at batch 64, which keep their im2col
 // columns for the weight gradient (keepCols): Winograd plus the columns
-// against the GEMM on the columns, new weights every call.
+// against the GEMM on the columns.
 func BenchmarkConvKeepForward(b *testing.B) {
 	for _, s := range []struct{ n, c, hw, o int }{{64, 16, 32, 16}, {64, 32, 16, 32}, {64, 64, 8, 64}} {
 		rng := rand.New(rand.NewSource(1))
 		x, w := toF32(randTensor(rng, s.n, s.c, s.hw, s.hw)), toF32(randTensor(rng, s.o, s.c, 3, 3))
 		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.o, s.hw, s.hw))
-		for _, path := range []struct {
-			name string
-			mode winogradMode
-		}{{"winograd", winogradAlways}, {"im2col", winogradNever}} {
-			b.Run(fmt.Sprintf("%d/%d/%d/%d/%s", s.n, s.c, s.hw, s.o, path.name), func(b *testing.B) {
-				k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}, keep: true}
-				k.wino.differentiated()
-				benchTrainingCalls(b, forcedWinograd, path.mode, w.Float32s(), func() error { return k.forward([]*tensor.Dense{x, w}, out) })
-			})
-		}
+		benchTrainingPaths(b, fmt.Sprintf("%d/%d/%d/%d", s.n, s.c, s.hw, s.o), forcedWinograd, w.Float32s(), func() func() error {
+			k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}, keep: true}
+			k.wino.differentiated()
+			return func() error { return k.forward([]*tensor.Dense{x, w}, out) }
+		})
 	}
 }
