@@ -11,14 +11,11 @@ package op
 // its own, in place of the GEMM Wᵀ·dy (C·9 × OH·OW per sample) and its
 // col2im.
 //
-// The filters need no copy of the weights: with J the 3×3 reversal,
-// G J = P G, P swapping rows 0 and 3 of the 4×4 transform, so
-//
-//	G rot180(g) Gᵀ = P (G g Gᵀ) P,
-//
-// entry (i, j) of a turned filter's transform being entry (p(i), p(j))
-// of the unturned one: U'[ξ] (C × O) is U[P ξ] (O × C) transposed,
-// written in that layout straight from W.
+// The filters need no copy of the weights: each 3×3 filter is turned as
+// it is read from W, and its transform written straight into the layout
+// of U'[ξ] (C × O), the transpose of the forward's U[ξ] (O × C); the
+// filter set and the buffer it is computed in are the forward's shared
+// ones (winogradShared, winogradU).
 
 // winogradXGradUse forces the choice of useWinogradXGrad (tests).
 var winogradXGradUse = winogradAuto
@@ -41,17 +38,20 @@ func xgradGeom(g *convGeom) convGeom {
 // and 256 tiles or more. Its filters are transformed every call, at a
 // cost per filter that the 16 GEMMs save back per tile: unlike the
 // forward's rule, many channels do not make up for few tiles.
-// BenchmarkConvXGrad, minimum of 5 runs each, 2 workers, ms (a box
-// loaded by other jobs, single runs vary by 2x):
+// BenchmarkConvXGrad, CPU ms a call (cpu-ms/op, steadier than wall time
+// on a box loaded by other jobs), median of 5, 2 workers:
 //
 //	batch/in/size/out   GEMM+col2im  Winograd
-//	64/16/32/16           33.02       23.86    resnet20 b64
-//	64/32/16/32           22.20        6.42
-//	64/64/8/64            20.86       18.73
-//	8/64/56/64           106.80       50.51    resnet18 b8
-//	8/128/28/128          51.49       31.40
-//	8/256/14/256          51.21       47.25
-//	8/512/7/512           78.30      102.92    (128 tiles)
+//	64/16/32/16           12.8        10.8     resnet20 b64
+//	64/32/16/32            8.1         7.4
+//	64/64/8/64             8.5         8.6
+//	8/64/56/64            52.3        28.5     resnet18 b8
+//	8/128/28/128          32.0        21.2
+//	8/256/14/256          40.1        33.2
+//	8/512/7/512           62.4        66.9     (128 tiles)
+//
+// (Images of 8×8 and less have 4 tiles a row, too few for the assembly
+// transforms, which take 8.)
 func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 	if !winogradFits(g) || g.ph > 2 || g.pw > 2 || winogradXGradUse == winogradNever {
 		return convGeom{}, false
