@@ -130,7 +130,7 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	w := gemm.Workers(n)
 	return dispatch(in[0],
 		func() error {
-			if useWinograd(&k.g, n) {
+			if useWinograd(&k.g, n) && (!k.keep || winogradWithCols(&k.g)) {
 				convPrepare(k, &k.s32, w) // the kept columns, which the Winograd pass fills
 				k.winogradForward()
 				return nil

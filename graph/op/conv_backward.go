@@ -15,7 +15,9 @@ import (
 // The backward pass of Conv2d is three kernels:
 //
 //	convWGrad (x, y, dy) -> dW = sum over n of dy[n] (O, OH·OW) × cols[n]ᵀ
-//	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n])
+//	convXGrad (w, dy)    -> dX[n] = col2im(Wᵀ (C·KH·KW, O) × dy[n]), or,
+//	                        3×3 stride 1, a Winograd convolution of dy
+//	                        (winograd_xgrad.go)
 //	biasGrad (dy)        -> db = sum of dy over all axes but 1
 //
 // convWGrad reuses the columns the forward kernel kept (see keepCols)
@@ -285,6 +287,9 @@ type convXGrad struct {
 	wg     sync.WaitGroup
 	// pw: float32 Wᵀ packed once per call for the per-sample products.
 	pw gemm.PackedA
+	// wino: the Winograd path of float32 3×3 stride-1 data gradients
+	// (winograd_xgrad.go), with the forward kernel's buffers lent.
+	wino winograd
 }
 
 func (k *convXGrad) name() string  { return fmt.Sprintf("%s.dX%v", k.fw.name(), k.xShape) }
@@ -316,6 +321,10 @@ func (k *convXGrad) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	w := gemm.Workers(k.xShape[0])
 	return dispatch(out,
 		func() error {
+			if gx, ok := useWinogradXGrad(&g, k.xShape[0]); ok {
+				k.winogradXGrad(gx)
+				return nil
+			}
 			k.fw.s32.prepare(w)
 			k.pw.Pack(true, g.ckk, g.ohw, g.outC, elems[float32](in[0]), g.ckk)
 			defer k.pw.Release()

@@ -149,15 +149,7 @@ const winogradMinChunk = 32
 func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out, k.keep = g, n, x, w, b, out, keep
 	defer func() { k.x, k.w, k.b, k.out, k.keep, k.f = nil, nil, nil, nil, nil, nil }()
-	k.tilesH, k.tilesW = (g.oh+1)/2, (g.ow+1)/2
-	k.tiles = n * k.tilesH * k.tilesW
-	workers := max(1, gemm.MaxWorkers)
-	shared := workers > 1 && k.tiles < workers*winogradMinChunk
-	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
-	if shared {
-		k.chunk = k.tiles
-	}
-	chunks := (k.tiles + k.chunk - 1) / k.chunk
+	shared, chunks := k.layout()
 
 	k.f = &k.own
 	if k.misses >= 2 { // training: new weights every call
@@ -190,7 +182,30 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	if keep != nil {
 		k.run(phaseCols, n)
 	}
-	for len(k.v) < workers {
+	k.tilesPass(shared, chunks)
+}
+
+// layout cuts the tiles of a call over k.n samples of k.g into chunks:
+// it sets the tile counts and the chunk size, and returns the number of
+// chunks and whether the workers share the steps of one chunk of them
+// all (too few tiles to give each worker its own).
+func (k *winograd) layout() (shared bool, chunks int) {
+	k.tilesH, k.tilesW = (k.g.oh+1)/2, (k.g.ow+1)/2
+	k.tiles = k.n * k.tilesH * k.tilesW
+	workers := max(1, gemm.MaxWorkers)
+	shared = workers > 1 && k.tiles < workers*winogradMinChunk
+	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	if shared {
+		k.chunk = k.tiles
+	}
+	return shared, (k.tiles + k.chunk - 1) / k.chunk
+}
+
+// tilesPass computes every output tile from the input, with the
+// transformed filters k.f ready (see layout for shared and chunks).
+func (k *winograd) tilesPass(shared bool, chunks int) {
+	g := &k.g
+	for len(k.v) < max(1, gemm.MaxWorkers) {
 		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
 	}
 	if !shared {
@@ -291,6 +306,8 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 		for o := lo; o < hi; o++ {
 			k.outputTiles(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
 		}
+	default: // the data gradient's filters (winograd_xgrad.go)
+		k.xgradFilters(lo, hi)
 	}
 }
 
@@ -467,21 +484,31 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 	for c0 := 0; c0 < c; c0 += block {
 		nb := min(block, c-c0)
 		for ci := range nb {
-			g := w[(c0+ci)*9:][:9]
-			// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), then the
-			// same along the rows of the result.
-			var a [12]float32
-			for j := range 3 {
-				a[j], a[3+j], a[6+j], a[9+j] = gt3(g[j], g[3+j], g[6+j])
-			}
-			for i := range 4 {
-				blk[(4*i)*block+ci], blk[(4*i+1)*block+ci], blk[(4*i+2)*block+ci], blk[(4*i+3)*block+ci] = gt3(a[3*i], a[3*i+1], a[3*i+2])
+			var t [16]float32
+			winogradTile(w[(c0+ci)*9:][:9], &t)
+			for xi, v := range t {
+				blk[xi*block+ci] = v
 			}
 		}
 		for xi := range 16 {
 			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
 		}
 	}
+}
+
+// winogradTile writes G g Gᵀ of the 3×3 filter g to t, entry ξ at
+// index ξ.
+func winogradTile(g []float32, t *[16]float32) {
+	g = g[:9]
+	// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), column by
+	// column, then the same along the rows of the result.
+	a0, a3, a6, a9 := gt3(g[0], g[3], g[6])
+	a1, a4, a7, a10 := gt3(g[1], g[4], g[7])
+	a2, a5, a8, a11 := gt3(g[2], g[5], g[8])
+	t[0], t[1], t[2], t[3] = gt3(a0, a1, a2)
+	t[4], t[5], t[6], t[7] = gt3(a3, a4, a5)
+	t[8], t[9], t[10], t[11] = gt3(a6, a7, a8)
+	t[12], t[13], t[14], t[15] = gt3(a9, a10, a11)
 }
 
 // gt3 is G times the column (g0, g1, g2).

@@ -113,25 +113,17 @@ func checkWinograd(t *testing.T, rng *rand.Rand, c winogradCase, workers int) {
 // assembly transforms and without; rows wide enough for runs of 8 tiles,
 // with and without a remainder.
 func TestWinogradOdd(t *testing.T) {
-	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
 	rng := rand.New(rand.NewSource(1))
-	for _, simd := range []bool{false, true} {
-		if simd && !hasWinogradSIMD {
-			t.Log("no assembly transforms on this CPU")
-			continue
-		}
-		winogradSIMD = simd
-		for _, workers := range []int{1, 2} {
-			for _, pad := range []int{0, 1, 2} {
-				for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}} {
-					for _, n := range []int{1, 3} {
-						c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3}
-						checkWinograd(t, rng, c, workers)
-					}
+	eachWinogradSetting(t, func(simd bool, workers int) {
+		for _, pad := range []int{0, 1, 2} {
+			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}} {
+				for _, n := range []int{1, 3} {
+					c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3}
+					checkWinograd(t, rng, c, workers)
 				}
 			}
 		}
-	}
+	})
 }
 
 // zooWinograd lists every 3×3 stride-1 convolution of the zoo (input
