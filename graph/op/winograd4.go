@@ -1,0 +1,186 @@
+package op
+
+// Winograd F(4×4,3×3) (Lavin & Gray 2015), beside F(2×2,3×3) in
+// winograd.go, whose machinery it shares (chunks of tiles per worker,
+// per-worker buffers, kept filters, kept im2col columns): each 4×4
+// output tile is computed from the 6×6 input patch under it,
+//
+//	Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+//
+// with the interpolation points 0, 1, -1, 2, -2 and ∞:
+//
+//	Bᵀ = | 4  0 -5  0  1  0 |   G = | 1/4     0     0 |   Aᵀ = | 1  1  1  1  1  0 |
+//	     | 0 -4 -4  1  1  0 |       | -1/6 -1/6  -1/6 |        | 0  1 -1  2 -2  0 |
+//	     | 0  4 -4 -1  1  0 |       | -1/6  1/6  -1/6 |        | 0  1  1  4  4  0 |
+//	     | 0 -2 -1  2  1  0 |       | 1/24 1/12   1/6 |        | 0  1 -1  8 -8  1 |
+//	     | 0  2 -1 -2  1  0 |       | 1/24 -1/12  1/6 |
+//	     | 0  4  0 -5  0  1 |       | 0       0     1 |
+//
+// The 36 GEMMs M[ξ] = U[ξ]·V[ξ] do 36 multiply-adds per 16 outputs, input
+// and output channel where im2col's GEMM does 144: 4 times fewer (F(2×2):
+// 2.25). The price: U is 36/9 = 4 times the weights (F(2×2): 16/9), the
+// transforms cost more per tile, and the float32 error is larger (the
+// entries of Bᵀ and Aᵀ reach 5 and 8); see winogradTile for where it
+// pays and winograd4_test.go for the error.
+
+// winogradMaxXis is the most positions ξ of a transformed tile (F(4×4)).
+const winogradMaxXis = 36
+
+// winograd4Use forces the choice of winogradTile (tests):
+// winogradAlways F(4×4), winogradNever F(2×2).
+var winograd4Use = winogradAuto
+
+// winogradTile returns the output tile side of the Winograd forward of g
+// over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)).
+func winogradTile(g *convGeom, n int) int {
+	switch winograd4Use {
+	case winogradAlways:
+		return 4
+	case winogradNever:
+		return 2
+	}
+	return 2
+}
+
+// setTile sets the tile side t of the call and what follows from it.
+func (k *winograd) setTile(t int) {
+	if t != k.tile {
+		k.own = winogradFilters{} // the other transform's
+	}
+	k.tile, k.xis = t, (t+2)*(t+2)
+	k.tilesH, k.tilesW = (k.g.oh+t-1)/t, (k.g.ow+t-1)/t
+}
+
+// filter, input and output run the transforms of the call's tile size.
+func (k *winograd) filter(w, u []float32, o, outC, c int) {
+	if k.tile == 4 {
+		winogradFilter4(w, u, o, outC, c)
+	} else {
+		winogradFilter(w, u, o, outC, c)
+	}
+}
+
+func (k *winograd) input(v []float32, stride, c, t0, t1, worker int) {
+	if k.tile == 4 {
+		k.inputTiles4(v, stride, c, t0, t1, worker)
+	} else {
+		k.inputTiles(v, stride, c, t0, t1, worker)
+	}
+}
+
+func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
+	if k.tile == 4 {
+		k.outputTiles4(m, stride, o, t0, t1)
+	} else {
+		k.outputTiles(m, stride, o, t0, t1)
+	}
+}
+
+// inputTiles4 writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
+// of tile t goes to v[ξ*stride + t-t0]. The 6 input rows under a row of
+// tiles are copied, zero-padded, into worker's strip.
+func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
+	g := &k.g
+	hw := g.h * g.w
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		plane := k.x[(n*g.c+c)*hw:][:hw]
+		sw := 4*(tx1-tx0) + 2 // the strip's width
+		strip := k.fillStrip(worker, plane, 6, sw, 4*ty-g.ph, 4*tx0-g.pw)
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			p := strip[4*(tx-tx0):]
+			_ = p[5*sw+5]
+			// Bᵀ d down the columns, then the same along the rows of the result.
+			var a [36]float32
+			for j := range 6 {
+				a[j], a[6+j], a[12+j], a[18+j], a[24+j], a[30+j] = bt6(p[j], p[sw+j], p[2*sw+j], p[3*sw+j], p[4*sw+j], p[5*sw+j])
+			}
+			o := v[t:]
+			_ = o[35*stride]
+			for r := range 6 {
+				q := o[6*r*stride:]
+				q[0], q[stride], q[2*stride], q[3*stride], q[4*stride], q[5*stride] = bt6(a[6*r], a[6*r+1], a[6*r+2], a[6*r+3], a[6*r+4], a[6*r+5])
+			}
+		}
+	})
+}
+
+// bt6 is Bᵀ times the column (d0, …, d5).
+func bt6(d0, d1, d2, d3, d4, d5 float32) (float32, float32, float32, float32, float32, float32) {
+	a, b := d4-4*d2, d3-4*d1
+	c, e := d4-d2, 2*(d3-d1)
+	return 4*d0 - 5*d2 + d4, a + b, a - b, c + e, c - e, 4*d1 - 5*d3 + d5
+}
+
+// at6 is Aᵀ times the column (m0, …, m5).
+func at6(m0, m1, m2, m3, m4, m5 float32) (float32, float32, float32, float32) {
+	s, d := m1+m2, m1-m2
+	s2, d2 := m3+m4, m3-m4
+	return m0 + s + s2, d + 2*d2, s + 4*s2, d + 8*d2 + m5
+}
+
+// outputTiles4 writes Y = Aᵀ m A + bias of output channel o for tiles
+// [t0, t1), entry ξ of tile t being m[ξ*stride + t-t0]; a tile past the
+// output's edge writes only what lies inside.
+func (k *winograd) outputTiles4(m []float32, stride, o, t0, t1 int) {
+	g := &k.g
+	var bias float32
+	if k.b != nil {
+		bias = k.b[o]
+	}
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
+		y0 := 4 * ty
+		ny := min(4, g.oh-y0)
+		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			i := m[t:]
+			_ = i[35*stride]
+			// Aᵀ m down the columns, then along the rows.
+			var a [24]float32
+			for j := range 6 {
+				a[j], a[6+j], a[12+j], a[18+j] = at6(i[j*stride], i[(6+j)*stride], i[(12+j)*stride], i[(18+j)*stride], i[(24+j)*stride], i[(30+j)*stride])
+			}
+			x0 := 4 * tx
+			nx := min(4, g.ow-x0)
+			for r := range ny {
+				var y [4]float32
+				y[0], y[1], y[2], y[3] = at6(a[6*r], a[6*r+1], a[6*r+2], a[6*r+3], a[6*r+4], a[6*r+5])
+				row := plane[(y0+r)*g.ow+x0:][:nx]
+				for c := range row {
+					row[c] = y[c] + bias
+				}
+			}
+		}
+	})
+}
+
+// winogradFilter4 writes U = G g Gᵀ for output channel o, as
+// winogradFilter does for F(2×2), computed in float64 and rounded once.
+func winogradFilter4(w, u []float32, o, outC, c int) {
+	const block = 32
+	var blk [36 * block]float32
+	for c0 := 0; c0 < c; c0 += block {
+		nb := min(block, c-c0)
+		for ci := range nb {
+			g := w[(c0+ci)*9:][:9]
+			var a [18]float64 // G g, 6×3
+			for j := range 3 {
+				a[j], a[3+j], a[6+j], a[9+j], a[12+j], a[15+j] = gt6(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
+			}
+			for i := range 6 {
+				var r [6]float64
+				r[0], r[1], r[2], r[3], r[4], r[5] = gt6(a[3*i], a[3*i+1], a[3*i+2])
+				for q, v := range r {
+					blk[(6*i+q)*block+ci] = float32(v)
+				}
+			}
+		}
+		for xi := range 36 {
+			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
+		}
+	}
+}
+
+// gt6 is G times the column (g0, g1, g2).
+func gt6(g0, g1, g2 float64) (float64, float64, float64, float64, float64, float64) {
+	return g0 / 4, -(g0 + g1 + g2) / 6, -(g0 - g1 + g2) / 6, (g0 + 2*g1 + 4*g2) / 24, (g0 - 2*g1 + 4*g2) / 24, g2
+}
