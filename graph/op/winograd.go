@@ -307,10 +307,11 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 func xiStride(rows, nt int) int { return rows*nt + 16 }
 
 // fillStrip copies rows [y0, y0+rows) of plane, columns [x0, x0+sw),
-// zero outside the plane, into worker's strip (rows × sw) and returns it.
+// zero outside the plane, into worker's strip (rows × sw, and 8 more
+// values that the F(4×4) assembly reads but does not use) and returns it.
 func (k *winograd) fillStrip(worker int, plane []float32, rows, sw, y0, x0 int) []float32 {
 	g := &k.g
-	k.strip[worker] = grow(k.strip[worker], rows*sw)
+	k.strip[worker] = grow(k.strip[worker], rows*sw+8)
 	strip := k.strip[worker]
 	for r := range rows {
 		dst := strip[r*sw:][:sw]

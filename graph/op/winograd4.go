@@ -87,6 +87,19 @@ func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
 		sw := 4*(tx1-tx0) + 2 // the strip's width
 		strip := k.fillStrip(worker, plane, 6, sw, 4*ty-g.ph, 4*tx0-g.pw)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && tx1-tx0 >= 8 {
+				// 8 tiles at once, the last 8 of the run where fewer are
+				// left (recomputing some: same values).
+				s := min(tx, tx1-8)
+				o := v[t+s-tx:]
+				_ = o[35*stride+7]
+				_ = strip[5*sw+4*(s-tx0)+39] // fillStrip's slack
+				var tmp [240]float32
+				winograd4Input8(&strip[4*(s-tx0)], sw, &o[0], stride, &tmp[0])
+				t += s + 7 - tx
+				tx = s + 7
+				continue
+			}
 			p := strip[4*(tx-tx0):]
 			_ = p[5*sw+5]
 			// Bᵀ d down the columns, then the same along the rows of the result.
@@ -132,6 +145,19 @@ func (k *winograd) outputTiles4(m []float32, stride, o, t0, t1 int) {
 		y0 := 4 * ty
 		ny := min(4, g.oh-y0)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
+			if winogradSIMD && tx1-tx0 >= 8 {
+				s := min(tx, tx1-8) // as in inputTiles4
+				if 4*s+32 <= g.ow {
+					i := m[t+s-tx:]
+					_ = i[35*stride+7]
+					_ = plane[(y0+ny-1)*g.ow+4*s+31]
+					var tmp [192]float32
+					winograd4Output8(&i[0], stride, &plane[y0*g.ow+4*s], g.ow, bias, ny, &tmp[0])
+					t += s + 7 - tx
+					tx = s + 7
+					continue
+				}
+			}
 			i := m[t:]
 			_ = i[35*stride]
 			// Aᵀ m down the columns, then along the rows.

@@ -125,3 +125,34 @@ func TestWinograd4Switch(t *testing.T) {
 		}
 	})
 }
+
+// TestWinograd4SIMD: the assembly transforms give the scalar ones' bits
+// (same operations in the same order), on rows of 8 tiles and more, cut
+// or not at the right edge and at the bottom, with padding 0 to 2.
+func TestWinograd4SIMD(t *testing.T) {
+	if !hasWinogradSIMD {
+		t.Skip("no assembly transforms on this CPU")
+	}
+	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
+	rng := rand.New(rand.NewSource(13))
+	for _, s := range [][2]int{{9, 70}, {14, 33}, {4, 32}, {33, 64}} {
+		for pad := range 3 {
+			x, w, b := toF32(randTensor(rng, 2, 3, s[0], s[1])), toF32(randTensor(rng, 5, 3, 3, 3)), toF32(randTensor(rng, 5))
+			p := ConvParams{PadH: pad, PadW: pad}
+			var got [2][]float64
+			withWinograd(winogradAlways, 0, func() {
+				with4(winogradAlways, func() {
+					for i, simd := range []bool{false, true} {
+						winogradSIMD = simd
+						got[i], _ = convDirect(t, x, w, b, p, false)
+					}
+				})
+			})
+			for i := range got[0] {
+				if got[0][i] != got[1][i] {
+					t.Fatalf("x %v pad %d: output %d = %g with the assembly, %g without", x.Shape(), pad, i, got[1][i], got[0][i])
+				}
+			}
+		}
+	}
+}
