@@ -157,7 +157,7 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.tiles = n * k.tilesH * k.tilesW
 	workers := max(1, gemm.MaxWorkers)
 	shared := workers > 1 && k.tiles < workers*winogradMinChunk
-	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	k.chunk = min(k.maxChunk(), (k.tiles+workers-1)/workers)
 	if shared {
 		k.chunk = k.tiles
 	}

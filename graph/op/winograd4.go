@@ -31,7 +31,36 @@ const winogradMaxXis = 36
 var winograd4Use = winogradAuto
 
 // winogradTile returns the output tile side of the Winograd forward of g
-// over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)).
+// over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)). F(4×4) is taken
+// with 64 channels or more in and out and at least 16 tiles of 4×4 in
+// the batch: below 64 channels the transforms, which cost per tile and
+// channel, eat the GEMMs' gain; below 16 tiles (batch 1 at 7×7: 4) the
+// GEMMs are thinner than the micro-kernel's 16 columns and fall to
+// gonum's, 20 times slower. BenchmarkWinograd, -benchtime 3x -count 3,
+// minimum wall ms of the 3 (a box shared with other jobs; single runs
+// varied by 2-3x), 2 workers:
+//
+//	batch/in/size/out   im2col  F(2×2)  F(4×4)
+//	1/64/56/64            4.57    3.51    2.22   resnet18/34/50
+//	1/128/28/128          4.66    5.25    3.65
+//	1/256/14/256          3.57    2.92    2.51
+//	1/512/7/512          10.62    4.72   98.34
+//	1/64/224/64         161.10   64.95   55.51   vgg16
+//	1/128/112/128       139.09   43.50   66.97 (a first run: 144 vs 112)
+//	1/256/56/256        107.62   69.32   48.51
+//	1/512/28/512        123.34   62.28   49.21
+//	1/512/14/512         31.90   18.93   15.65
+//	1/64/56/192          14.63   10.28    9.31   googlenet
+//	1/96/28/128           3.32    3.28    2.94
+//	1/16/28/32            0.26    0.21    0.32
+//	1/128/14/256          2.01    2.09    1.84
+//	1/32/14/64            0.25    0.21    0.21
+//	1/160/7/320           1.20    1.14   29.32
+//	64/16/32/16           9.43    9.48    7.38   resnet20 b64
+//	64/32/16/32           8.27    6.42    6.39
+//	64/64/8/64            7.72    8.10    6.20
+//	8/64/56/64          101.62   37.18   39.09   resnet18 b8
+//	8/256/14/256         62.37   56.46   50.55
 func winogradTile(g *convGeom, n int) int {
 	switch winograd4Use {
 	case winogradAlways:
@@ -39,7 +68,22 @@ func winogradTile(g *convGeom, n int) int {
 	case winogradNever:
 		return 2
 	}
+	if tiles := n * ((g.oh + 3) / 4) * ((g.ow + 3) / 4); g.c >= 64 && g.outC >= 64 && tiles >= 16 {
+		return 4
+	}
 	return 2
+}
+
+// winograd4Chunk is the most tiles one worker transforms and multiplies
+// at a time on the F(4×4) path (winogradChunk: F(2×2)'s).
+var winograd4Chunk = 64
+
+// maxChunk is the most tiles of a chunk for the call's tile size.
+func (k *winograd) maxChunk() int {
+	if k.tile == 4 {
+		return winograd4Chunk
+	}
+	return winogradChunk
 }
 
 // setTile sets the tile side t of the call and what follows from it.

@@ -156,3 +156,22 @@ func TestWinograd4SIMD(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradTile: the rule of winogradTile on zoo shapes.
+func TestWinogradTile(t *testing.T) {
+	for _, c := range []struct {
+		n, c, hw, o, want int
+	}{
+		{1, 64, 56, 64, 4}, {1, 128, 28, 128, 4}, {1, 256, 14, 256, 4}, // resnet18 b1
+		{1, 512, 7, 512, 2}, {1, 160, 7, 320, 2}, // 4 tiles: thinner than the micro-kernel
+		{2, 512, 7, 512, 2}, {4, 512, 7, 512, 4}, // 8 and 16 tiles
+		{1, 64, 224, 64, 4}, {1, 512, 14, 512, 4}, {8, 64, 56, 64, 4}, // vgg16, resnet18 b8
+		{1, 32, 14, 64, 2}, {1, 16, 28, 32, 2}, {64, 16, 32, 16, 2}, {64, 32, 16, 32, 2}, // few channels
+		{1, 64, 28, 32, 2}, {64, 64, 8, 64, 4},
+	} {
+		g := newConvGeom(c.c, c.hw, c.hw, c.o, 3, 3, ConvParams{PadH: 1, PadW: 1})
+		if got := winogradTile(&g, c.n); got != c.want {
+			t.Errorf("batch %d, %d channels, %d², %d out: tile %d, want %d", c.n, c.c, c.hw, c.o, got, c.want)
+		}
+	}
+}

@@ -47,6 +47,7 @@ func BenchmarkWinograd(b *testing.B) {
 					if err := k.forward(in, out); err != nil { // sizes the scratch, untimed
 						b.Fatal(err)
 					}
+					cpu0 := cpuTime()
 					for b.Loop() {
 						if path.changeW {
 							ws[0] = -ws[0] // a training step: new weights
@@ -55,6 +56,7 @@ func BenchmarkWinograd(b *testing.B) {
 							b.Fatal(err)
 						}
 					}
+					b.ReportMetric(float64(cpuTime()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
 				})
 			})
 		}
