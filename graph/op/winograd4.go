@@ -45,11 +45,15 @@ var winograd4Use = winogradAuto
 
 // winogradTile returns the output tile side of the Winograd forward of g
 // over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)). F(4×4) is taken
-// with 64 channels or more in and out and at least 16 tiles of 4×4 in
-// the batch: below 64 channels the transforms, which cost per tile and
-// channel, eat the GEMMs' gain; below 16 tiles (batch 1 at 7×7: 4) the
-// GEMMs are thinner than the micro-kernel's 16 columns and fall to
-// gonum's, 20 times slower. BenchmarkWinograd, -benchtime 3x -count 3,
+// with 64 channels or more in and out and outputs of 28×28 or more:
+// below 64 channels the transforms, which cost per tile and channel, eat
+// the GEMMs' gain; at 7×7 (batch 1: 4 tiles) the GEMMs are thinner than
+// the micro-kernel's 16 columns and fall to gonum's, 20 times slower;
+// at 14×14 F(4×4) gains 10-20% on those layers but they are the widest
+// (256-512 channels), and an inference graph keeps each one's
+// transformed filters, 36/9 of its weights where F(2×2) keeps 16/9
+// (VGG-16's three 512-channel 14×14 layers: 63 MB more).
+// BenchmarkWinograd, -benchtime 3x -count 3,
 // minimum wall ms of the 3 (a box shared with other jobs; single runs
 // varied by 2-3x), 2 workers:
 //
@@ -81,7 +85,7 @@ func winogradTile(g *convGeom, n int) int {
 	case winogradNever:
 		return 2
 	}
-	if tiles := n * ((g.oh + 3) / 4) * ((g.ow + 3) / 4); g.c >= 64 && g.outC >= 64 && tiles >= 16 {
+	if g.c >= 64 && g.outC >= 64 && g.ohw >= 28*28 {
 		return 4
 	}
 	return 2
