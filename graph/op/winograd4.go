@@ -139,12 +139,26 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 
 // inputTiles4 writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
 // of tile t goes to v[ξ*stride + t-t0]. The 6 input rows under a row of
-// tiles are copied, zero-padded, into worker's strip.
+// tiles are copied, zero-padded, into worker's strip; runs of 8 tiles go
+// to the assembly transform, and so do shorter runs (rows of 7 tiles at
+// 28×28), 8 tiles wide, through a buffer.
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
 	g := &k.g
 	hw := g.h * g.w
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.x[(n*g.c+c)*hw:][:hw]
+		if nt := tx1 - tx0; winogradSIMD && nt < 8 {
+			strip := k.fillStrip(worker, plane, 6, 34, 4*ty-g.ph, 4*tx0-g.pw)
+			var vt [36 * 8]float32
+			var tmp [240]float32
+			winograd4Input8(&strip[0], 34, &vt[0], 8, &tmp[0])
+			o := v[t:]
+			_ = o[35*stride+nt-1]
+			for xi := range 36 {
+				copy(o[xi*stride:][:nt], vt[8*xi:][:nt])
+			}
+			return
+		}
 		sw := 4*(tx1-tx0) + 2 // the strip's width
 		strip := k.fillStrip(worker, plane, 6, sw, 4*ty-g.ph, 4*tx0-g.pw)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
@@ -207,18 +221,29 @@ func (k *winograd) outputTiles4(m []float32, stride, o, t0, t1 int) {
 		y0 := 4 * ty
 		ny := min(4, g.oh-y0)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
-			if winogradSIMD && tx1-tx0 >= 8 {
-				s := min(tx, tx1-8) // as in inputTiles4
-				if 4*s+32 <= g.ow {
-					i := m[t+s-tx:]
-					_ = i[35*stride+7]
-					_ = plane[(y0+ny-1)*g.ow+4*s+31]
-					var tmp [192]float32
-					winograd4Output8(&i[0], stride, &plane[y0*g.ow+4*s], g.ow, bias, ny, &tmp[0])
-					t += s + 7 - tx
-					tx = s + 7
-					continue
+			if winogradSIMD {
+				// 8 tiles from s, as in inputTiles4; in a shorter run,
+				// the entries past it are other tiles' or xiStride's
+				// skew, and their outputs are not written.
+				s := max(tx0, min(tx, tx1-8))
+				e := min(s+8, tx1)
+				i := m[t+s-tx:]
+				_ = i[35*stride+7]
+				x0, x1 := 4*s, min(g.ow, 4*e)
+				var tmp [192]float32
+				if x1-x0 == 32 {
+					_ = plane[(y0+ny-1)*g.ow+x0+31]
+					winograd4Output8(&i[0], stride, &plane[y0*g.ow+x0], g.ow, bias, ny, &tmp[0])
+				} else { // through a buffer: the row ends before 8 tiles
+					var yt [4 * 32]float32
+					winograd4Output8(&i[0], stride, &yt[0], 32, bias, ny, &tmp[0])
+					for r := range ny {
+						copy(plane[(y0+r)*g.ow+x0:][:x1-x0], yt[32*r:][:x1-x0])
+					}
 				}
+				t += e - 1 - tx
+				tx = e - 1
+				continue
 			}
 			i := m[t:]
 			_ = i[35*stride]

@@ -129,15 +129,16 @@ func TestWinograd4Switch(t *testing.T) {
 }
 
 // TestWinograd4SIMD: the assembly transforms give the scalar ones' bits
-// (same operations in the same order), on rows of 8 tiles and more, cut
-// or not at the right edge and at the bottom, with padding 0 to 2.
+// (same operations in the same order), on rows of 8 tiles and more and
+// of fewer (through buffers), cut or not at the right edge and at the
+// bottom, with padding 0 to 2.
 func TestWinograd4SIMD(t *testing.T) {
 	if !hasWinogradSIMD {
 		t.Skip("no assembly transforms on this CPU")
 	}
 	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
 	rng := rand.New(rand.NewSource(13))
-	for _, s := range [][2]int{{9, 70}, {14, 33}, {4, 32}, {33, 64}} {
+	for _, s := range [][2]int{{9, 70}, {14, 33}, {4, 32}, {33, 64}, {28, 28}, {13, 13}, {5, 3}, {6, 30}} {
 		for pad := range 3 {
 			x, w, b := toF32(randTensor(rng, 2, 3, s[0], s[1])), toF32(randTensor(rng, 5, 3, 3, 3)), toF32(randTensor(rng, 5))
 			p := ConvParams{PadH: pad, PadW: pad}
