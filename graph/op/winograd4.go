@@ -45,39 +45,44 @@ var winograd4Use = winogradAuto
 
 // winogradTile returns the output tile side of the Winograd forward of g
 // over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)). F(4×4) is taken
-// with 64 channels or more in and out and outputs of 28×28 or more:
-// below 64 channels the transforms, which cost per tile and channel, eat
-// the GEMMs' gain; at 7×7 (batch 1: 4 tiles) the GEMMs are thinner than
-// the micro-kernel's 16 columns and fall to gonum's, 20 times slower;
-// at 14×14 F(4×4) gains 10-20% on those layers but they are the widest
-// (256-512 channels), and an inference graph keeps each one's
-// transformed filters, 36/9 of its weights where F(2×2) keeps 16/9
-// (VGG-16's three 512-channel 14×14 layers: 63 MB more).
-// BenchmarkWinograd, -benchtime 3x -count 3,
-// minimum wall ms of the 3 (a box shared with other jobs; single runs
-// varied by 2-3x), 2 workers:
+// with 128 channels or more in and out, at most 256×256 of them, and at
+// least 16 tiles of 4×4 in the batch:
+//   - below 128 channels the transforms, which cost per tile and channel,
+//     eat the GEMMs' gain (64 and 96 channels: at par);
+//   - below 16 tiles (batch 1 at 7×7: 4) the GEMMs are thinner than the
+//     micro-kernel's 16 columns and fall to gonum's, 15-20 times slower;
+//   - above 256×256 channels (VGG's 512-channel layers) F(4×4) still
+//     gains 5-35%, but an inference graph keeps each layer's transformed
+//     filters, 36/9 of its weights where F(2×2) keeps 16/9: 21 MB more
+//     for each 512×512 layer, about 100 MB more for VGG-16, whose
+//     inference already takes more memory than PyTorch's.
 //
-//	batch/in/size/out   im2col  F(2×2)  F(4×4)
-//	1/64/56/64            4.57    3.51    2.22   resnet18/34/50
-//	1/128/28/128          4.66    5.25    3.65
-//	1/256/14/256          3.57    2.92    2.51
-//	1/512/7/512          10.62    4.72   98.34
-//	1/64/224/64         161.10   64.95   55.51   vgg16
-//	1/128/112/128       139.09   43.50   66.97 (a first run: 144 vs 112)
-//	1/256/56/256        107.62   69.32   48.51
-//	1/512/28/512        123.34   62.28   49.21
-//	1/512/14/512         31.90   18.93   15.65
-//	1/64/56/192          14.63   10.28    9.31   googlenet
-//	1/96/28/128           3.32    3.28    2.94
-//	1/16/28/32            0.26    0.21    0.32
-//	1/128/14/256          2.01    2.09    1.84
-//	1/32/14/64            0.25    0.21    0.21
-//	1/160/7/320           1.20    1.14   29.32
-//	64/16/32/16           9.43    9.48    7.38   resnet20 b64
-//	64/32/16/32           8.27    6.42    6.39
-//	64/64/8/64            7.72    8.10    6.20
-//	8/64/56/64          101.62   37.18   39.09   resnet18 b8
-//	8/256/14/256         62.37   56.46   50.55
+// BenchmarkWinograd with one worker (GOMAXPROCS=1 -test.cpu 1
+// -benchtime 3x -count 4), least CPU ms of the 4, same run (a box
+// loaded 6 times over by other jobs: wall times varied 3x, CPU times by
+// up to 25%):
+//
+//	batch/in/size/out   F(2×2)  F(4×4)
+//	1/64/56/64            3.22    3.25   resnet18/34/50
+//	1/128/28/128          3.72    3.40
+//	1/256/14/256          4.59    3.61
+//	1/512/7/512           6.19  101.00
+//	1/64/224/64          40.93   39.22   vgg16
+//	1/128/112/128        59.50   35.25
+//	1/256/56/256         34.89   29.83
+//	1/512/28/512         35.50   28.38 (a second run: 37.44, 35.57)
+//	1/512/14/512         15.71   10.14 (15.16, 12.57)
+//	1/64/56/192           6.44    6.06   googlenet
+//	1/96/28/128           2.25    2.42
+//	1/16/28/32            0.19    0.20
+//	1/128/14/256          2.02    1.12
+//	1/32/14/64            0.14    0.20
+//	1/160/7/320           0.79   18.90
+//	64/16/32/16           6.85    5.46   resnet20 b64
+//	64/32/16/32           6.59    8.70
+//	64/64/8/64            7.98    9.87
+//	8/64/56/64           19.72   16.42   resnet18 b8
+//	8/256/14/256         19.37   17.86
 func winogradTile(g *convGeom, n int) int {
 	switch winograd4Use {
 	case winogradAlways:
@@ -85,7 +90,8 @@ func winogradTile(g *convGeom, n int) int {
 	case winogradNever:
 		return 2
 	}
-	if g.c >= 64 && g.outC >= 64 && g.ohw >= 28*28 {
+	tiles := n * ((g.oh + 3) / 4) * ((g.ow + 3) / 4)
+	if g.c >= 128 && g.outC >= 128 && g.c*g.outC <= 256*256 && tiles >= 16 {
 		return 4
 	}
 	return 2
