@@ -32,7 +32,8 @@ import (
 // The tiles of the whole batch are numbered in one sequence and cut into
 // chunks; each worker transforms, multiplies and transforms back its own
 // chunks in buffers of its own, sized for a chunk so that they stay in
-// cache.
+// cache. F(4×4,3×3) runs on the same machinery with its own transforms
+// (winograd4.go; winogradTile chooses).
 
 // winogradMode forces the choice of useWinograd (tests).
 type winogradMode int
