@@ -32,7 +32,8 @@ import (
 // The tiles of the whole batch are numbered in one sequence and cut into
 // chunks; each worker transforms, multiplies and transforms back its own
 // chunks in buffers of its own, sized for a chunk so that they stay in
-// cache.
+// cache. F(4×4,3×3) runs on the same machinery with its own transforms
+// (winograd4.go; winogradTile chooses).
 
 // winogradMode forces the choice of useWinograd (tests).
 type winogradMode int
@@ -121,6 +122,10 @@ type winograd struct {
 	strip  [][]float32 // per worker: 4 padded input rows (inputTiles)
 	keep   []float32   // the im2col columns the backward reuses, or nil
 	wg     sync.WaitGroup
+
+	// tile: the output tile's side, 2 (F(2×2,3×3)) or 4 (F(4×4,3×3),
+	// winograd4.go); xis = (tile+2)², the positions ξ (see setTile).
+	tile, xis int
 }
 
 // winogradPhase is the part of the call RunRange runs.
@@ -149,7 +154,7 @@ const winogradMinChunk = 32
 func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out, k.keep = g, n, x, w, b, out, keep
 	defer func() { k.x, k.w, k.b, k.out, k.keep, k.f = nil, nil, nil, nil, nil, nil }()
-	shared, chunks := k.layout()
+	shared, chunks := k.layout(winogradTile(&g, n))
 
 	k.f = &k.own
 	if k.misses >= 2 { // training: new weights every call
@@ -163,9 +168,9 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	} else {
 		k.misses++
 		winogradU.Lock()
-		winogradU.u = grow(winogradU.u, 16*g.outC*g.c)
+		winogradU.u = grow(winogradU.u, k.xis*g.outC*g.c)
 		k.run(phaseFilter, g.outC)
-		k.run(phasePack, 16)
+		k.run(phasePack, k.xis)
 		if k.f.pu[0].UsesPanels() {
 			for xi := range k.f.pu { // the GEMMs read the panels, not u
 				k.f.pu[xi].Release()
@@ -189,12 +194,12 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 // it sets the tile counts and the chunk size, and returns the number of
 // chunks and whether the workers share the steps of one chunk of them
 // all (too few tiles to give each worker its own).
-func (k *winograd) layout() (shared bool, chunks int) {
-	k.tilesH, k.tilesW = (k.g.oh+1)/2, (k.g.ow+1)/2
+func (k *winograd) layout(tile int) (shared bool, chunks int) {
+	k.setTile(tile)
 	k.tiles = k.n * k.tilesH * k.tilesW
 	workers := max(1, gemm.MaxWorkers)
 	shared = workers > 1 && k.tiles < workers*winogradMinChunk
-	k.chunk = min(winogradChunk, (k.tiles+workers-1)/workers)
+	k.chunk = min(k.maxChunk(), (k.tiles+workers-1)/workers)
 	if shared {
 		k.chunk = k.tiles
 	}
@@ -212,10 +217,10 @@ func (k *winograd) tilesPass(shared bool, chunks int) {
 		k.run(phaseTiles, chunks)
 		return
 	}
-	k.v[0] = grow(k.v[0], 16*xiStride(g.c, k.chunk))
-	k.m[0] = grow(k.m[0], 16*xiStride(g.outC, k.chunk))
+	k.v[0] = grow(k.v[0], k.xis*xiStride(g.c, k.chunk))
+	k.m[0] = grow(k.m[0], k.xis*xiStride(g.outC, k.chunk))
 	k.run(phaseInput, g.c)
-	k.run(phaseGemm, 16)
+	k.run(phaseGemm, k.xis)
 	k.run(phaseOutput, g.outC)
 }
 
@@ -230,7 +235,7 @@ func (k *winograd) differentiated() { k.misses = 2 }
 // winogradFilters are U[ξ] packed for the GEMMs, and the weights and
 // the geometry (O, C, chunk) they were computed for.
 type winogradFilters struct {
-	pu [16]gemm.PackedA
+	pu [winogradMaxXis]gemm.PackedA // [:xis] used
 	w  []float32
 	as [3]int
 }
@@ -277,7 +282,7 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 	switch k.phase {
 	case phaseFilter:
 		for o := lo; o < hi; o++ {
-			winogradFilter(k.w[o*g.c*9:][:g.c*9], winogradU.u, o, g.outC, g.c)
+			k.filter(k.w[o*g.c*9:][:g.c*9], winogradU.u, o, g.outC, g.c)
 		}
 	case phasePack:
 		for xi := lo; xi < hi; xi++ {
@@ -288,15 +293,15 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 			im2col(g, k.x[i*g.chw:][:g.chw], k.keep[i*g.ckk*g.ohw:][:g.ckk*g.ohw])
 		}
 	case phaseTiles:
-		k.v[worker] = grow(k.v[worker], 16*xiStride(g.c, k.chunk))
-		k.m[worker] = grow(k.m[worker], 16*xiStride(g.outC, k.chunk))
+		k.v[worker] = grow(k.v[worker], k.xis*xiStride(g.c, k.chunk))
+		k.m[worker] = grow(k.m[worker], k.xis*xiStride(g.outC, k.chunk))
 		for c := lo; c < hi; c++ {
 			t0 := c * k.chunk
 			k.tileChunk(worker, t0, min(k.tiles, t0+k.chunk))
 		}
 	case phaseInput:
 		for c := lo; c < hi; c++ {
-			k.inputTiles(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt, worker)
+			k.input(k.v[0][c*nt:], xiStride(g.c, nt), c, 0, nt, worker)
 		}
 	case phaseGemm:
 		for xi := lo; xi < hi; xi++ {
@@ -304,7 +309,7 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 		}
 	case phaseOutput:
 		for o := lo; o < hi; o++ {
-			k.outputTiles(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
+			k.output(k.m[0][o*nt:], xiStride(g.outC, nt), o, 0, nt)
 		}
 	default: // the data gradient's filters (winograd_xgrad.go)
 		k.xgradFilters(lo, hi)
@@ -319,6 +324,31 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 // each in a set of its own.
 func xiStride(rows, nt int) int { return rows*nt + 16 }
 
+// fillStrip copies rows [y0, y0+rows) of plane, columns [x0, x0+sw),
+// zero outside the plane, into worker's strip (rows × sw, and 8 more
+// values that the F(4×4) assembly reads but does not use) and returns it.
+func (k *winograd) fillStrip(worker int, plane []float32, rows, sw, y0, x0 int) []float32 {
+	g := &k.g
+	k.strip[worker] = grow(k.strip[worker], rows*sw+8)
+	strip := k.strip[worker]
+	for r := range rows {
+		dst := strip[r*sw:][:sw]
+		if y := y0 + r; y < 0 || y >= g.h {
+			clear(dst)
+		} else {
+			lo, hi := max(0, -x0), min(sw, g.w-x0) // dst[lo:hi] lies in the row
+			clear(dst[:lo])
+			if lo < hi {
+				copy(dst[lo:hi], plane[y*g.w+x0+lo:][:hi-lo])
+				clear(dst[hi:])
+			} else {
+				clear(dst[lo:])
+			}
+		}
+	}
+	return strip
+}
+
 // tileChunk computes the outputs of tiles [t0, t1) with worker's
 // buffers.
 func (k *winograd) tileChunk(worker, t0, t1 int) {
@@ -326,13 +356,13 @@ func (k *winograd) tileChunk(worker, t0, t1 int) {
 	v, m := k.v[worker], k.m[worker]
 	nt := t1 - t0
 	for c := range g.c {
-		k.inputTiles(v[c*nt:], xiStride(g.c, nt), c, t0, t1, worker)
+		k.input(v[c*nt:], xiStride(g.c, nt), c, t0, t1, worker)
 	}
-	for xi := range 16 {
+	for xi := range k.xis {
 		k.gemm(v, m, xi, nt)
 	}
 	for o := range g.outC {
-		k.outputTiles(m[o*nt:], xiStride(g.outC, nt), o, t0, t1)
+		k.output(m[o*nt:], xiStride(g.outC, nt), o, t0, t1)
 	}
 }
 
@@ -352,24 +382,7 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.x[(n*g.c+c)*hw:][:hw]
 		sw := 2*(tx1-tx0) + 2 // the strip's width
-		k.strip[worker] = grow(k.strip[worker], 4*sw)
-		strip := k.strip[worker]
-		y0, x0 := 2*ty-g.ph, 2*tx0-g.pw
-		for r := range 4 {
-			dst := strip[r*sw:][:sw]
-			if y := y0 + r; y < 0 || y >= g.h {
-				clear(dst)
-			} else {
-				lo, hi := max(0, -x0), min(sw, g.w-x0) // dst[lo:hi] lies in the row
-				clear(dst[:lo])
-				if lo < hi {
-					copy(dst[lo:hi], plane[y*g.w+x0+lo:][:hi-lo])
-					clear(dst[hi:])
-				} else {
-					clear(dst[lo:])
-				}
-			}
-		}
+		strip := k.fillStrip(worker, plane, 4, sw, 2*ty-g.ph, 2*tx0-g.pw)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
 			if winogradSIMD && tx1-tx0 >= 8 {
 				// 8 tiles at once, the last 8 of the run where fewer are
@@ -485,7 +498,7 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 		nb := min(block, c-c0)
 		for ci := range nb {
 			var t [16]float32
-			winogradTile(w[(c0+ci)*9:][:9], &t)
+			winogradFilterTile(w[(c0+ci)*9:][:9], &t)
 			for xi, v := range t {
 				blk[xi*block+ci] = v
 			}
@@ -496,9 +509,9 @@ func winogradFilter(w, u []float32, o, outC, c int) {
 	}
 }
 
-// winogradTile writes G g Gᵀ of the 3×3 filter g to t, entry ξ at
+// winogradFilterTile writes G g Gᵀ of the 3×3 filter g to t, entry ξ at
 // index ξ.
-func winogradTile(g []float32, t *[16]float32) {
+func winogradFilterTile(g []float32, t *[16]float32) {
 	g = g[:9]
 	// G g: rows g0, (g0+g1+g2)/2, (g0-g1+g2)/2, g2 (4×3), column by
 	// column, then the same along the rows of the result.

@@ -72,6 +72,7 @@ type winogradCase struct {
 	n, c, h, w, o int
 	pad           int
 	bias          bool
+	tile          int // 4: F(4×4,3×3); else F(2×2,3×3)
 }
 
 // winogradTol bounds the Winograd result's error relative to the largest
@@ -82,10 +83,25 @@ type winogradCase struct {
 // (absolute: at most 5.9e-5).
 const winogradTol = 2e-6
 
+// forcedTol is the error bound of the path the tests force: F(4×4)'s
+// where winograd4Use forces it, else F(2×2)'s.
+func forcedTol() float64 {
+	if winograd4Use == winogradAlways {
+		return winograd4Tol
+	}
+	return winogradTol
+}
+
 // checkWinograd compares the Winograd forward of c against the float64
 // im2col one, and logs its error beside float32 im2col's.
 func checkWinograd(t *testing.T, rng *rand.Rand, c winogradCase, workers int) {
 	t.Helper()
+	defer func(m winogradMode) { winograd4Use = m }(winograd4Use)
+	tol := winogradTol
+	winograd4Use = winogradNever
+	if c.tile == 4 {
+		winograd4Use, tol = winogradAlways, winograd4Tol
+	}
 	p := ConvParams{PadH: c.pad, PadW: c.pad}
 	x, w := randTensor(rng, c.n, c.c, c.h, c.w), randTensor(rng, c.o, c.c, 3, 3)
 	var b, b32 *tensor.Dense
@@ -101,10 +117,10 @@ func checkWinograd(t *testing.T, rng *rand.Rand, c winogradCase, workers int) {
 	withWinograd(winogradAlways, workers, func() { got, _ = convDirect(t, toF32(x), toF32(w), b32, p, false) })
 	da, dr := convErr(direct, want)
 	wa, wr := convErr(got, want)
-	t.Logf("%-22s x %v w %v pad %d: im2col f32 abs %.2e rel %.2e | winograd abs %.2e rel %.2e",
-		c.name, x.Shape(), w.Shape(), c.pad, da, dr, wa, wr)
-	if !(wr <= winogradTol) {
-		t.Errorf("%s: Winograd error %.3g relative to the largest output, want <= %g (im2col float32: %.3g)", c.name, wr, winogradTol, dr)
+	t.Logf("%-22s x %v w %v pad %d: im2col f32 abs %.2e rel %.2e | winograd F(%d) abs %.2e rel %.2e",
+		c.name, x.Shape(), w.Shape(), c.pad, da, dr, max(2, c.tile), wa, wr)
+	if !(wr <= tol) {
+		t.Errorf("%s: Winograd F(%d) error %.3g relative to the largest output, want <= %g (im2col float32: %.3g)", c.name, max(2, c.tile), wr, tol, dr)
 	}
 }
 
@@ -228,7 +244,11 @@ func TestWinogradGrad(t *testing.T) {
 		withWinograd(winogradNever, 0, func() { want = run() })
 		withWinograd(winogradAlways, 0, func() { got = run() })
 		for i, name := range []string{"y", "dx", "dw", "db"} {
-			if _, rel := convErr(got[i], want[i]); !(rel <= 1e-6) {
+			tol := 1e-6 // the gradients are im2col's: only y comes from Winograd
+			if i == 0 && winograd4Use == winogradAlways {
+				tol = winograd4Tol
+			}
+			if _, rel := convErr(got[i], want[i]); !(rel <= tol) {
 				t.Errorf("keep %d bytes: %s differs from im2col's by %.3g relative", keepBytes, name, rel)
 			}
 		}
@@ -281,7 +301,7 @@ func TestWinogradWeightsChange(t *testing.T) {
 			}
 			var want []float64
 			withWinograd(winogradNever, 0, func() { want, _ = convDirect(t, x, w, nil, k.p, false) })
-			if _, rel := convErr(tValues(out), want); !(rel <= winogradTol) {
+			if _, rel := convErr(tValues(out), want); !(rel <= forcedTol()) {
 				t.Fatalf("step %d (last weight changed by %g): error %.3g relative to im2col", step, change, rel)
 			}
 		}
@@ -317,7 +337,7 @@ func TestWinogradShared(t *testing.T) {
 						errs <- err
 						return
 					}
-					if _, rel := convErr(tValues(c.out), want); !(rel <= winogradTol) {
+					if _, rel := convErr(tValues(c.out), want); !(rel <= forcedTol()) {
 						errs <- fmt.Errorf("x %v step %d: error %.3g relative to im2col", c.x.Shape(), step, rel)
 						return
 					}

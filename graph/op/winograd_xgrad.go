@@ -72,7 +72,7 @@ func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out = gx, n, dy, w, nil, dx
 	defer func() { k.x, k.w, k.out, k.f = nil, nil, nil, nil }()
-	shared, chunks := k.layout()
+	shared, chunks := k.layout(2) // F(2×2): the filters below are its 16 entries
 	winogradShared.Lock()
 	defer winogradShared.Unlock()
 	k.f = &winogradShared.f
@@ -82,7 +82,7 @@ func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 	k.run(phaseXFilter, (gx.c+xgradFilterBlock-1)/xgradFilterBlock)
 	k.run(phaseXPack, 16)
 	if k.f.pu[0].UsesPanels() {
-		for xi := range k.f.pu {
+		for xi := range k.f.pu[:16] {
 			k.f.pu[xi].Release()
 		}
 		winogradU.Unlock()
@@ -133,7 +133,7 @@ func winogradFilterT(w, u []float32, o0, o1, C, O int) {
 			g := w[((o0+oi)*C+c)*9:][:9]
 			r := [9]float32{g[8], g[7], g[6], g[5], g[4], g[3], g[2], g[1], g[0]}
 			var t [16]float32
-			winogradTile(r[:], &t)
+			winogradFilterTile(r[:], &t)
 			for xi, v := range t {
 				blk[xi][oi] = v
 			}
