@@ -126,6 +126,8 @@ type winograd struct {
 	// changed is set by the workers of phaseCheck that found a weight
 	// not equal to the kept copy.
 	changed atomic.Bool
+	// pool, set by a buffer plan, holds v, m and strip between calls.
+	pool *winogradBufs
 }
 
 // winogradPhase is the part of the call RunRange runs.
@@ -195,6 +197,10 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	}
 	if keep != nil {
 		k.run(phaseCols, n)
+	}
+	if p := k.pool; p != nil { // a plan's buffers, which every kernel of the graph uses in turn
+		k.v, k.m, k.strip = p.v, p.m, p.strip
+		defer func() { p.v, p.m, p.strip, k.v, k.m, k.strip = k.v, k.m, k.strip, nil, nil, nil }()
 	}
 	for len(k.v) < workers {
 		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
