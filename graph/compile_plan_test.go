@@ -3,6 +3,7 @@ package graph_test
 import (
 	"math/rand"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/convzoo/convzoo/graph"
@@ -16,15 +17,8 @@ import (
 // to the bit: a value that the plan let another overwrite while it was
 // still to be read would show. Under -short only the small models run.
 func TestPlannedNetBitIdentical(t *testing.T) {
-	short := map[string]bool{"lenet": true, "resnet20": true, "resnet18": true, "googlenet": true, "alexnet": true}
-	for _, s := range zoo.Specs() {
-		if testing.Short() && !short[s.Name] {
-			continue
-		}
-		size := min(s.Input[1], 32)
-		if s.Family == "AlexNet" {
-			size = 64 // its five poolings need 63 pixels
-		}
+	for _, c := range smallZoo("lenet", "resnet20", "resnet18", "googlenet", "alexnet") {
+		s, size := c.spec, c.size
 		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 			if dt == tensor.Float64 && s.Name != "resnet18" && s.Name != "googlenet" {
 				continue
@@ -52,19 +46,8 @@ func TestPlannedNetBitIdentical(t *testing.T) {
 					randomizeNorms(ps, rng)
 					for call := range 2 {
 						in := randInput(rng, dt, 2, s.Input[0], size, size)
-						a, err := planned.Forward(in)
-						if err != nil {
-							t.Fatal(err)
-						}
-						b, err := plain.Forward(in)
-						if err != nil {
-							t.Fatal(err)
-						}
-						va, vb := asF64(a), asF64(b)
-						for i := range vb {
-							if va[i] != vb[i] {
-								t.Fatalf("call %d, logit %d: planned %v, unplanned %v", call, i, va[i], vb[i])
-							}
+						if e := logitsDiff(t, planned, plain, in); e != 0 {
+							t.Fatalf("call %d: planned vs unplanned logits differ: rel %g", call, e)
 						}
 					}
 				})
@@ -72,4 +55,28 @@ func TestPlannedNetBitIdentical(t *testing.T) {
 			}
 		}
 	}
+}
+
+// zooCase is a zoo model and the image size a Net test runs it at.
+type zooCase struct {
+	spec zoo.Spec
+	size int
+}
+
+// smallZoo lists every zoo model, or under -short only those named, each
+// at its own image size but at most 32 (64 for AlexNet, whose five
+// poolings need 63 pixels).
+func smallZoo(short ...string) []zooCase {
+	var cs []zooCase
+	for _, s := range zoo.Specs() {
+		if testing.Short() && !slices.Contains(short, s.Name) {
+			continue
+		}
+		size := min(s.Input[1], 32)
+		if s.Family == "AlexNet" {
+			size = 64
+		}
+		cs = append(cs, zooCase{s, size})
+	}
+	return cs
 }
