@@ -205,6 +205,10 @@ func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
 	}
 }
 
+// maxPoolVec: maxPoolAny takes vec.MaxPool; tests turn it off to check
+// and time the Go code alone.
+var maxPoolVec = true
+
 // maxPoolAny handles any windows kw wide at column stride s, clipped to
 // x by the geometry: the float32 windows that are not clipped at the
 // left or right go to vec.MaxPool eight at a time (strides 1 and 2: the
@@ -224,7 +228,7 @@ func maxPoolAny[T float](g *poolGeom, kw, s int, x, out []T, idx []int32, lo, hi
 		for i, r0 := range g.rows.lo {
 			orow, irow := op[i*ow:][:ow], ip[i*ow:][:ow]
 			vhi := jlo // vec did windows [jlo, vhi)
-			if x32 != nil && jlo < jhi {
+			if x32 != nil && jlo < jhi && maxPoolVec {
 				o := p*ohw + i*ow
 				vhi += vec.MaxPool(out32[o+jlo:o+jhi], irow[jlo:jhi], x32[base:base+hw],
 					r0*g.w+g.cols.lo[jlo], g.w, g.rows.hi[i]-r0, kw, s, base)
