@@ -30,6 +30,12 @@ type CompileConfig struct {
 	// same (to the bit for convolutions without bias); the layers, their
 	// names and the parameters are unchanged.
 	NoFuse bool
+	// NoPlan gives every op its own output buffer for the life of the
+	// Net. False (the default) plans them: outputs whose lifetimes in the
+	// program do not overlap share one slab, and the convolutions share
+	// their scratch (CompileMachine), so a Net holds a few activations
+	// instead of all of them. The logits are the same to the bit.
+	NoPlan bool
 }
 
 // A Net is a model compiled once, in evaluation mode (dropout off, batch
@@ -104,7 +110,9 @@ func Compile(model Model, ps *Params, cfg CompileConfig) (n *Net, err error) {
 	}
 	// Only what the logits depend on: not the layers a fused op replaced.
 	n.g = b.Graph().ExactSubgraphRoots(y)
-	n.vm = G.NewTapeMachine(n.g)
+	if n.vm, _, err = CompileMachine(n.g, !cfg.NoPlan, G.Nodes{y}); err != nil {
+		return nil, errors.Wrap(err, "graph: Compile")
+	}
 	return n, nil
 }
 

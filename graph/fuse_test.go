@@ -103,15 +103,8 @@ func opCounts(n *graph.Net) map[string]int {
 // largest logit, and no batch norm left in a fused net. Under -short
 // only the small models run (VGG's float64 parameters alone take 1 GB).
 func TestFusedZooMatchesUnfused(t *testing.T) {
-	short := map[string]bool{"lenet": true, "resnet20": true, "resnet18": true, "googlenet": true}
-	for _, s := range zoo.Specs() {
-		if testing.Short() && !short[s.Name] {
-			continue
-		}
-		size := min(s.Input[1], 32)
-		if s.Family == "AlexNet" {
-			size = 64 // its five poolings need 63 pixels
-		}
+	for _, c := range smallZoo("lenet", "resnet20", "resnet18", "googlenet") {
+		s, size := c.spec, c.size
 		for _, dt := range []tensor.Dtype{tensor.Float32, tensor.Float64} {
 			t.Run(s.Name+"/"+dt.String(), func(t *testing.T) {
 				fused, plain, _, in := fusePair(t, s, dt, size)

@@ -95,7 +95,7 @@ func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 		maxPool2x2(g, x, out, k.idx, lo, hi)
 		return
 	}
-	maxPoolAny(g, x, out, k.idx, lo, hi)
+	maxPoolAny(g, p.KW, p.SW, x, out, k.idx, lo, hi)
 }
 
 // orderKey maps a float32 to an integer ordered like the float, with -0
@@ -205,54 +205,76 @@ func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
 	}
 }
 
-// maxPoolAny handles any windows, clipped to x by the geometry; rows of
-// three (the 3x3 kernels of AlexNet, GoogLeNet, ResNet) are unrolled.
-// Starting from the window's first element gives PyTorch's index for a
-// window of -inf.
-func maxPoolAny[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
-	w := g.w
-	hw, ohw := g.h*w, len(g.rows.lo)*len(g.cols.lo)
-	rlo, rhi := g.rows.lo, g.rows.hi
-	clo, chi := g.cols.lo, g.cols.hi
+// maxPoolVec: maxPoolAny takes vec.MaxPool; tests turn it off to check
+// and time the Go code alone.
+var maxPoolVec = true
+
+// maxPoolAny handles any windows kw wide at column stride s, clipped to
+// x by the geometry: the float32 windows that are not clipped at the
+// left or right go to vec.MaxPool eight at a time (strides 1 and 2: the
+// 3x3 kernels of AlexNet, GoogLeNet, ResNet), maxPoolWindows does the
+// rest.
+func maxPoolAny[T float](g *poolGeom, kw, s int, x, out []T, idx []int32, lo, hi int) {
+	hw, ow := g.h*g.w, len(g.cols.lo)
+	ohw := len(g.rows.lo) * ow
+	jlo, jhi := g.fullCols(kw, s)
+	x32, _ := any(x).([]float32)
+	out32, _ := any(out).([]float32)
 	for p := lo; p < hi; p++ {
 		base := p * hw
 		xp := x[base : base+hw]
 		op := out[p*ohw : (p+1)*ohw]
 		ip := idx[p*ohw : (p+1)*ohw]
-		o := 0
-		for i, r0 := range rlo {
-			end := rhi[i] * w
-			for j, c0 := range clo {
-				width := chi[j] - c0
-				k0 := r0*w + c0
-				best, bi := xp[k0], k0
-				if width == 3 {
-					for k := k0; k < end; k += w {
-						row := xp[k : k+3]
-						if v := row[0]; v > best || v != v {
-							best, bi = v, k
-						}
-						if v := row[1]; v > best || v != v {
-							best, bi = v, k+1
-						}
-						if v := row[2]; v > best || v != v {
-							best, bi = v, k+2
-						}
-					}
-				} else {
-					for k := k0; k < end; k += w {
-						for c, v := range xp[k : k+width] {
-							if v > best || v != v {
-								best, bi = v, k+c
-							}
-						}
+		for i, r0 := range g.rows.lo {
+			orow, irow := op[i*ow:][:ow], ip[i*ow:][:ow]
+			vhi := jlo // vec did windows [jlo, vhi)
+			if x32 != nil && jlo < jhi && maxPoolVec {
+				o := p*ohw + i*ow
+				vhi += vec.MaxPool(out32[o+jlo:o+jhi], irow[jlo:jhi], x32[base:base+hw],
+					r0*g.w+g.cols.lo[jlo], g.w, g.rows.hi[i]-r0, kw, s, base)
+			}
+			maxPoolWindows(g, xp, orow, irow, base, i, 0, jlo)
+			maxPoolWindows(g, xp, orow, irow, base, i, vhi, ow)
+		}
+	}
+}
+
+// maxPoolWindows pools windows [jlo, jhi) of output row i of the plane
+// xp, which starts at base in x, into orow and irow. Rows of three are
+// unrolled. Starting from the window's first element gives PyTorch's
+// index for a window of -inf.
+func maxPoolWindows[T float](g *poolGeom, xp, orow []T, irow []int32, base, i, jlo, jhi int) {
+	w := g.w
+	r0, end := g.rows.lo[i], g.rows.hi[i]*w
+	for j := jlo; j < jhi; j++ {
+		c0 := g.cols.lo[j]
+		width := g.cols.hi[j] - c0
+		k0 := r0*w + c0
+		best, bi := xp[k0], k0
+		if width == 3 {
+			for k := k0; k < end; k += w {
+				row := xp[k : k+3]
+				if v := row[0]; v > best || v != v {
+					best, bi = v, k
+				}
+				if v := row[1]; v > best || v != v {
+					best, bi = v, k+1
+				}
+				if v := row[2]; v > best || v != v {
+					best, bi = v, k+2
+				}
+			}
+		} else {
+			for k := k0; k < end; k += w {
+				for c, v := range xp[k : k+width] {
+					if v > best || v != v {
+						best, bi = v, k+c
 					}
 				}
-				op[o] = best
-				ip[o] = int32(base + bi)
-				o++
 			}
 		}
+		orow[j] = best
+		irow[j] = int32(base + bi)
 	}
 }
 

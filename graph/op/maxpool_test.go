@@ -196,3 +196,106 @@ func BenchmarkMaxPool2x2Kernel(b *testing.B) {
 		}
 	})
 }
+
+// TestMaxPoolAnyF32: the float32 path of maxPoolAny (vec's kernel for the
+// windows inside the rows, the Go code at the edges) gives the values and
+// argmax indices of the float64 path, which is all Go, to the bit, on
+// data full of ties, signed zeros, infinities and NaNs, for the zoo's
+// k×k poolings and odd shapes around them.
+func TestMaxPoolAnyF32(t *testing.T) {
+	pick := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2, 1e-45,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), -float32(math.NaN()), 3.5}
+	rng := rand.New(rand.NewSource(5))
+	for _, c := range []struct {
+		shape []int
+		p     PoolParams
+	}{
+		{[]int{1, 3, 112, 112}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}}, // resnet
+		{[]int{2, 2, 55, 55}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2}},                 // alexnet
+		{[]int{1, 2, 28, 28}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, CeilMode: true}}, // googlenet
+		{[]int{1, 2, 28, 28}, PoolParams{KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}},   // googlenet
+		{[]int{1, 2, 7, 19}, PoolParams{KH: 3, KW: 3, SH: 1, SW: 1, CeilMode: true}},
+		{[]int{2, 1, 9, 37}, PoolParams{KH: 2, KW: 3, SH: 3, SW: 2, PH: 1, PW: 1, CeilMode: true}},
+		{[]int{1, 2, 5, 17}, PoolParams{KH: 1, KW: 2, SH: 1, SW: 1}},
+		{[]int{1, 1, 6, 40}, PoolParams{KH: 3, KW: 3, SH: 3, SW: 3}}, // stride 3: all Go
+	} {
+		p, err := c.p.norm("test", c.shape)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := stridedGeom("test", c.shape, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x32 := make([]float32, tensor.Shape(c.shape).TotalSize())
+		x64 := make([]float64, len(x32))
+		no := g.outShape().TotalSize()
+		for trial := range 20 {
+			for i := range x32 {
+				if trial%2 == 0 {
+					x32[i] = pick[rng.Intn(len(pick))]
+				} else {
+					x32[i] = float32(rng.Intn(3)) - 1
+				}
+				x64[i] = float64(x32[i])
+			}
+			want, got := make([]float64, no), make([]float32, no)
+			wantI, gotI := make([]int32, no), make([]int32, no)
+			maxPoolAny(g, p.KW, p.SW, x64, want, wantI, 0, g.planes())
+			maxPoolAny(g, p.KW, p.SW, x32, got, gotI, 0, g.planes())
+			for i := range want {
+				w := float32(want[i])
+				if math.Float32bits(w) != math.Float32bits(got[i]) && !(w != w && got[i] != got[i]) || wantI[i] != gotI[i] {
+					t.Fatalf("%v %v trial %d, output %d: got %v at %d, want %v at %d", c.shape, p, trial, i, got[i], gotI[i], w, wantI[i])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkMaxPoolKernel times the k×k forward kernel alone,
+// single-threaded, on ReLU-like activations (half zeros): maxPoolAny
+// (vec's kernel inside the rows) and the Go code alone.
+func BenchmarkMaxPoolKernel(b *testing.B) {
+	for _, c := range []struct {
+		name  string
+		shape []int
+		p     PoolParams
+	}{
+		{"resnet_1x64x112x112_3x3s2p1", []int{1, 64, 112, 112}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2, PH: 1, PW: 1}},
+		{"googlenet_1x480x28x28_3x3s1p1", []int{1, 480, 28, 28}, PoolParams{KH: 3, KW: 3, SH: 1, SW: 1, PH: 1, PW: 1}},
+		{"alexnet_1x64x55x55_3x3s2", []int{1, 64, 55, 55}, PoolParams{KH: 3, KW: 3, SH: 2, SW: 2}},
+	} {
+		p, err := c.p.norm("bench", c.shape)
+		if err != nil {
+			b.Fatal(err)
+		}
+		g, err := stridedGeom("bench", c.shape, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rng := rand.New(rand.NewSource(1))
+		x := make([]float32, tensor.Shape(c.shape).TotalSize())
+		for i := range x {
+			x[i] = max(0, rng.Float32()-0.5)
+		}
+		no := g.outShape().TotalSize()
+		out, idx := make([]float32, no), make([]int32, no)
+		b.Run(c.name+"/f32", func(b *testing.B) {
+			for b.Loop() {
+				maxPoolAny(g, p.KW, p.SW, x, out, idx, 0, g.planes())
+			}
+		})
+		b.Run(c.name+"/f32-go", func(b *testing.B) {
+			hw, ohw, ow := g.h*g.w, len(g.rows.lo)*len(g.cols.lo), len(g.cols.lo)
+			for b.Loop() {
+				for pl := range g.planes() {
+					for i := range g.rows.lo {
+						o := pl*ohw + i*ow
+						maxPoolWindows(g, x[pl*hw:][:hw], out[o:][:ow], idx[o:][:ow], pl*hw, i, 0, ow)
+					}
+				}
+			}
+		})
+	}
+}

@@ -205,14 +205,21 @@ func opKernel(n *G.Node) kernel {
 type scratchPools struct {
 	cols32, part32 [][]float32
 	cols64, part64 [][]float64
+	wino           winogradBufs
 }
+
+// winogradBufs are the per-worker buffers of a Winograd forward
+// (winograd.v, m and strip), shared by the kernels of a planned graph.
+type winogradBufs struct{ v, m, strip [][]float32 }
 
 // scratchSharer is a kernel whose scratch a plan can share.
 type scratchSharer interface{ shareScratch(p *scratchPools) }
 
 func (k *convKernel) shareScratch(p *scratchPools) {
-	k.s32.pool, k.s64.pool = &p.cols32, &p.cols64
+	k.s32.pool, k.s64.pool, k.wino.pool = &p.cols32, &p.cols64, &p.wino
 }
+
+func (k *convFusedKernel) shareScratch(p *scratchPools) { k.conv.shareScratch(p) }
 
 func (k *convWGrad) shareScratch(p *scratchPools) {
 	k.p32.pool, k.p64.pool = &p.part32, &p.part64

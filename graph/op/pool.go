@@ -110,6 +110,19 @@ func (g *poolGeom) outShape() tensor.Shape {
 	return tensor.Shape{g.n, g.c, len(g.rows.lo), len(g.cols.lo)}
 }
 
+// fullCols returns the run [jlo, jhi) of output columns whose windows
+// are kw wide (not clipped to the input), each s to the right of the
+// last: all but the edges of a strided pooling. jlo = jhi where none is.
+func (g *poolGeom) fullCols(kw, s int) (jlo, jhi int) {
+	lo, hi := g.cols.lo, g.cols.hi
+	for jlo < len(lo) && hi[jlo]-lo[jlo] != kw {
+		jlo++
+	}
+	for jhi = jlo; jhi < len(lo) && hi[jhi]-lo[jhi] == kw && lo[jhi] == lo[jlo]+s*(jhi-jlo); jhi++ {
+	}
+	return jlo, jhi
+}
+
 // check4D returns an error naming op unless x is a 4-D (N,C,H,W) node.
 func check4D(op string, x *G.Node) error {
 	if x == nil {

@@ -3,6 +3,7 @@ package op
 import (
 	"bytes"
 	"sync"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/convzoo/convzoo/graph/op/internal/gemm"
@@ -126,13 +127,20 @@ type winograd struct {
 	// tile: the output tile's side, 2 (F(2×2,3×3)) or 4 (F(4×4,3×3),
 	// winograd4.go); xis = (tile+2)², the positions ξ (see setTile).
 	tile, xis int
+
+	// changed is set by the workers of phaseCheck that found a weight
+	// not equal to the kept copy.
+	changed atomic.Bool
+	// pool, set by a buffer plan, holds v, m and strip between calls.
+	pool *winogradBufs
 }
 
 // winogradPhase is the part of the call RunRange runs.
 type winogradPhase int
 
 const (
-	phaseFilter winogradPhase = iota // U, over output channels
+	phaseCheck  winogradPhase = iota // the weights against the kept copy, over output channels
+	phaseFilter                      // U, over output channels
 	phasePack                        // U[ξ] packed, over ξ
 	phaseCols                        // kept im2col columns, over samples
 	phaseTiles                       // everything else, over chunks of tiles
@@ -163,7 +171,7 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 		k.f, k.own = &winogradShared.f, winogradFilters{}
 	}
 	as := [3]int{g.outC, g.c, k.chunk}
-	if k.f.holds(w, as) {
+	if k.holds(as) {
 		k.misses = 0
 	} else {
 		k.misses++
@@ -210,6 +218,10 @@ func (k *winograd) layout(tile int) (shared bool, chunks int) {
 // transformed filters k.f ready (see layout for shared and chunks).
 func (k *winograd) tilesPass(shared bool, chunks int) {
 	g := &k.g
+	if p := k.pool; p != nil { // a plan's buffers, which every kernel of the graph uses in turn
+		k.v, k.m, k.strip = p.v, p.m, p.strip
+		defer func() { p.v, p.m, p.strip, k.v, k.m, k.strip = k.v, k.m, k.strip, nil, nil, nil }()
+	}
 	for len(k.v) < max(1, gemm.MaxWorkers) {
 		k.v, k.m, k.strip = append(k.v, nil), append(k.m, nil), append(k.strip, nil)
 	}
@@ -240,17 +252,47 @@ type winogradFilters struct {
 	as [3]int
 }
 
-// holds reports whether f holds the transform of w for as: an inference
-// graph's weights do not change from call to call, and the transform
-// and packing are then skipped, at the cost of a copy of the weights.
-// A kernel whose weights changed twice in a row (training) stops keeping
-// them and borrows winogradShared's instead.
-func (f *winogradFilters) holds(w []float32, as [3]int) bool {
-	if f.as != as || len(w) != len(f.w) || len(w) == 0 {
+// holds reports whether k.f holds the transform of k.w for as: an
+// inference graph's weights do not change from call to call, and the
+// transform and packing are then skipped, at the cost of a copy of the
+// weights, compared bit for bit with w at every call, split over the
+// workers by output channel (phaseCheck). A kernel whose weights changed
+// twice in a row (training) stops keeping them and borrows
+// winogradShared's instead.
+//
+// The comparison is the cheapest exact test there is: the weights are
+// the store's tensors, which callers may write directly, so no version
+// counter can see every change, and U = G g Gᵀ rounds, so it does not
+// give the weights back; a hash would miss collisions.
+func (k *winograd) holds(as [3]int) bool {
+	f := k.f
+	if f.as != as || len(k.w) != len(f.w) || len(k.w) == 0 {
 		return false
 	}
-	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), 4*len(w)),
-		unsafe.Slice((*byte)(unsafe.Pointer(&f.w[0])), 4*len(w)))
+	k.changed.Store(false)
+	if winogradCheckSplit {
+		k.run(phaseCheck, k.g.outC)
+	} else {
+		k.phase = phaseCheck
+		k.RunRange(0, 0, k.g.outC)
+	}
+	return !k.changed.Load()
+}
+
+// winogradCheckSplit: holds compares on all the workers; benchmarks turn
+// it off to time the comparison on one.
+var winogradCheckSplit = true
+
+// sameBits reports whether a and b hold the same bits.
+func sameBits(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) == 0 {
+		return true
+	}
+	return bytes.Equal(unsafe.Slice((*byte)(unsafe.Pointer(&a[0])), 4*len(a)),
+		unsafe.Slice((*byte)(unsafe.Pointer(&b[0])), 4*len(b)))
 }
 
 var (
@@ -280,6 +322,11 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 	g := &k.g
 	nt := k.chunk // phaseInput to phaseOutput: the one chunk
 	switch k.phase {
+	case phaseCheck:
+		n := 9 * g.c
+		if !sameBits(k.w[lo*n:hi*n], k.f.w[lo*n:hi*n]) {
+			k.changed.Store(true)
+		}
 	case phaseFilter:
 		for o := lo; o < hi; o++ {
 			k.filter(k.w[o*g.c*9:][:g.c*9], winogradU.u, o, g.outC, g.c)

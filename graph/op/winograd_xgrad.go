@@ -146,15 +146,18 @@ func winogradFilterT(w, u []float32, o0, o1, C, O int) {
 
 // winogradXGrad computes k's float32 data gradient on the Winograd path
 // (forward checked useWinogradXGrad), in the forward kernel's per-worker
-// buffers: its V is sized for x's channels and its M for dy's, the
-// reverse of the data gradient's, so they are lent swapped.
+// buffers (or the buffer plan's, which they share): its V is sized for
+// x's channels and its M for dy's, the reverse of the data gradient's, so
+// they are lent swapped.
 func (k *convXGrad) winogradXGrad(gx convGeom) {
 	f, x := &k.fw.wino, &k.wino
-	x.v, x.m, x.strip = f.m, f.v, f.strip
-	defer func() {
-		f.v, f.m, f.strip = x.m, x.v, x.strip
-		x.v, x.m, x.strip = nil, nil, nil
-	}()
+	if x.pool = f.pool; x.pool == nil { // a buffer plan's are shared by every kernel (tilesPass)
+		x.v, x.m, x.strip = f.m, f.v, f.strip
+		defer func() {
+			f.v, f.m, f.strip = x.m, x.v, x.strip
+			x.v, x.m, x.strip = nil, nil, nil
+		}()
+	}
 	x.xgrad(gx, k.xShape[0], elems[float32](k.w), elems[float32](k.dy), elems[float32](k.out))
 }
 

@@ -27,3 +27,45 @@ func MaxPool2x2(out []float32, idx []int32, top, bot []float32, base, w int) int
 	}
 	return m
 }
+
+// laneOffsets are the offsets in a row of the first element of windows
+// 0 to 7 of a stride-1 pooling.
+var laneOffsets = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}
+
+// MaxPool pools a run of windows of one output row of a kh×kw max
+// pooling with column stride s: window j covers x[k0 + s·j + r·w + c]
+// for r < kh, c < kw (rows w apart); out[j] is the first maximum of the
+// window in row-major order (the last NaN if any is NaN, as PyTorch) and
+// idx[j] = base + the offset of that value in x. Every window must lie
+// in x. It returns how many windows it did: all of them from 8 on with s
+// 1 or 2, none otherwise or without the assembly (or, for s 2, the last
+// window where its eight-wide load would pass the end of x); the caller
+// pools the rest.
+func MaxPool(out []float32, idx []int32, x []float32, k0, w, kh, kw, s, base int) int {
+	m := len(out)
+	if asm == nil || m < 8 || kh < 1 || kw < 1 || (s != 1 && s != 2) {
+		return 0
+	}
+	offs := &laneOffsets
+	if s == 2 {
+		offs = &pairOffsets
+	}
+	// The last round reads 8s values from the start of each candidate
+	// of windows m-8 to m-1; for s 2 the last value is past the last
+	// window.
+	if k0+s*(m-8)+(kh-1)*w+kw-1+8*s-1 >= len(x) {
+		m--
+		if m < 8 {
+			return 0
+		}
+	}
+	_, _ = idx[m-1], x[k0+s*(m-8)+(kh-1)*w+kw-1+8*s-1] // bounds
+	n := m &^ 7
+	asm.maxPool(n, &x[k0], &out[0], &idx[0], &offs[0], int32(base+k0), w, kh, kw, s)
+	if t := m - 8; n < m {
+		// The last eight windows again, overlapping the ones done:
+		// rewriting a window writes the same value and index.
+		asm.maxPool(8, &x[k0+s*t], &out[t], &idx[t], &offs[0], int32(base+k0+s*t), w, kh, kw, s)
+	}
+	return m
+}

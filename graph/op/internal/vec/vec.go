@@ -1,6 +1,6 @@
 // Package vec holds the element-wise kernels and per-channel reductions
 // of graph/op (col2im's row additions, the residual Add, batch norm,
-// ReLU, 2×2 max pooling), generic over float32 and float64 (ReLU's
+// ReLU, 2×2 and k×k max pooling), generic over float32 and float64 (ReLU's
 // gradient and max pooling: float32 only). On amd64 with AVX2 and FMA
 // the float32 cases run assembly (vec_amd64.s; build tag purego turns it
 // off), eight lanes at a time, where Go compiles one scalar operation an
@@ -11,12 +11,13 @@ package vec
 type Float interface{ ~float32 | ~float64 }
 
 // kernels are the float32 assembly kernels: n > 0 elements (windows for
-// maxPool2x2), a multiple of block for all but add and addRows (rows,
+// maxPool2x2 and maxPool), a multiple of block for all but add and addRows (rows,
 // width > 0: any).
 type kernels struct {
 	add        func(n int, dst, x, y *float32)
 	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
 	maxPool2x2 func(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
+	maxPool    func(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
 	relu       func(n int, dst, x *float32)
 	reluGrad   func(n int, dst, x, dy *float32)
 	scaleShift func(n int, dst, x *float32, a, b float32)

@@ -17,6 +17,9 @@ func addRowsAVX2(rows, width int, dst *float32, dpitch int, src *float32, spitch
 func maxPool2x2AVX2(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
 
 //go:noescape
+func maxPoolAVX2(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
+
+//go:noescape
 func reluAVX2(n int, dst, x *float32)
 
 //go:noescape
@@ -40,6 +43,6 @@ func sumDyDevAVX2(n int, x, dy *float32, mean float64) (sd, sdx float64)
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		asm = &kernels{add: addAVX2, addRows: addRowsAVX2, scaleShift: scaleShiftAVX2, linComb: linCombAVX2,
-			sum: sumAVX2, relu: reluAVX2, reluGrad: reluGradAVX2, maxPool2x2: maxPool2x2AVX2, sumSqDev: sumSqDevAVX2, sumDyDev: sumDyDevAVX2}
+			sum: sumAVX2, relu: reluAVX2, reluGrad: reluGradAVX2, maxPool2x2: maxPool2x2AVX2, maxPool: maxPoolAVX2, sumSqDev: sumSqDevAVX2, sumDyDev: sumDyDevAVX2}
 	}
 }

@@ -444,3 +444,114 @@ rb8:
 rbdone:
 	VZEROUPPER
 	RET
+
+// func maxPoolAVX2(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
+//
+// For windows j < n (n a multiple of 8) of one output row of a kh×kw max
+// pooling with column stride s (1 or 2): window j covers x[s·j + r·w +
+// c] for r < kh, c < kw; out[j] is the first maximum in row-major order,
+// or the last NaN, and idx[j] = base + that element's offset from x;
+// offs holds 0, s, ..., 7s. Eight windows a round: each of their kh·kw
+// candidates is one load (stride 1) or two loads, an even-element
+// shuffle and a permutation of 64-bit pairs (stride 2); a candidate
+// replaces the best when it is greater or NaN, as the scalar reference,
+// and its offset r·w + c in the window replaces the best's (the window's
+// start is added at the end). The best starts at -inf with offset 0,
+// which the first element then replaces exactly where the reference
+// starts from it (it is greater than -inf, or NaN; else it is -inf
+// itself).
+TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-80
+	MOVQ         n+0(FP), CX
+	MOVQ         x+8(FP), SI
+	MOVQ         out+16(FP), DI
+	MOVQ         idx+24(FP), R8
+	MOVQ         offs+32(FP), AX
+	MOVL         base+40(FP), R9
+	VMOVD        R9, X12
+	VPBROADCASTD X12, Y12
+	VPADDD       (AX), Y12, Y12     // the windows' starts
+	MOVQ         w+48(FP), R14
+	MOVQ         kh+56(FP), BX
+	MOVQ         kw+64(FP), DX
+	MOVQ         s+72(FP), R13
+	SUBQ         DX, R14            // from a row's last candidate to the next row's first
+	VMOVQ        R14, X7
+	VPBROADCASTD X7, Y7
+	MOVQ         R13, AX
+	SHLQ         $3, AX             // 8s: the index step of a round
+	VMOVQ        AX, X15
+	VPBROADCASTD X15, Y15
+	SHLQ         $2, AX             // 32s: the byte step of a round
+	MOVL         $0xff800000, R9    // -inf
+	VMOVD        R9, X13
+	VPBROADCASTD X13, Y13
+	MOVL         $1, R9
+	VMOVD        R9, X14
+	VPBROADCASTD X14, Y14
+
+// MPCAND compares the candidate in Y5, at offset Y9, with the best (Y4
+// at offset Y8), then moves to the next column.
+#define MPCAND \
+	VCMPPS    $0x1E, Y4, Y5, Y10 \
+	VCMPPS    $0x03, Y5, Y5, Y11 \
+	VORPS     Y11, Y10, Y10      \
+	VBLENDVPS Y10, Y5, Y4, Y4    \
+	VBLENDVPS Y10, Y9, Y8, Y8    \
+	VPADDD    Y14, Y9, Y9        \
+	INCQ      R11
+
+mparound:
+	TESTQ   CX, CX
+	JZ      mpadone
+	VMOVUPS Y13, Y4                 // best
+	VPXOR   Y8, Y8, Y8              // its offset
+	VPXOR   Y9, Y9, Y9              // the candidate's offset r·w + c
+	XORQ    R11, R11                // the same, scalar
+	MOVQ    BX, R9
+	CMPQ    R13, $2
+	JEQ     mparow2
+
+mparow1:
+	MOVQ DX, R12
+
+mpacol1:
+	VMOVUPS (SI)(R11*4), Y5
+	MPCAND
+	DECQ    R12
+	JNZ     mpacol1
+	ADDQ    R14, R11
+	VPADDD  Y7, Y9, Y9
+	DECQ    R9
+	JNZ     mparow1
+	JMP     mpastore
+
+mparow2:
+	MOVQ DX, R12
+
+mpacol2:
+	VMOVUPS (SI)(R11*4), Y0
+	VMOVUPS 32(SI)(R11*4), Y1
+	VSHUFPS $0x88, Y1, Y0, Y5
+	VPERMPD $0xD8, Y5, Y5
+	MPCAND
+	DECQ    R12
+	JNZ     mpacol2
+	ADDQ    R14, R11
+	VPADDD  Y7, Y9, Y9
+	DECQ    R9
+	JNZ     mparow2
+
+mpastore:
+	VPADDD  Y12, Y8, Y8
+	VMOVUPS Y4, (DI)
+	VMOVDQU Y8, (R8)
+	VPADDD  Y15, Y12, Y12
+	ADDQ    AX, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R8
+	SUBQ    $8, CX
+	JMP     mparound
+
+mpadone:
+	VZEROUPPER
+	RET

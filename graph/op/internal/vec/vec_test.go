@@ -239,6 +239,73 @@ func TestMaxPool2x2(t *testing.T) {
 	}
 }
 
+// TestMaxPool: the assembly against the scalar definition (first
+// maximum in row-major order, last NaN) for windows of 1 to 3 rows and
+// columns, strides 1 and 2 (3 is left to the caller), on ties, signed
+// zeros, NaNs and infinities, for runs of 0 to 40 windows in an x that
+// ends right after the last window (the stride-2 load must not pass it);
+// it writes nothing past the windows it reports.
+func TestMaxPool(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(7))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	for trial := range 600 {
+		m, kh, kw, s := trial%41, 1+rng.Intn(3), 1+rng.Intn(3), 1+trial%3
+		k0 := rng.Intn(3)
+		w := k0 + s*max(m-1, 0) + kw + rng.Intn(3) // rows may be wider than the windows
+		x := make([]float32, k0+(kh-1)*w+s*max(m-1, 0)+kw)
+		for i := range x {
+			switch trial % 4 {
+			case 0:
+				x[i] = float32(rng.Intn(3))
+			case 1:
+				x[i] = special[rng.Intn(len(special))]
+			default:
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		out, idx := make([]float32, m+1), make([]int32, m+1)
+		out[m], idx[m] = 7, 7
+		base := 1000 * trial
+		n := MaxPool(out[:m], idx[:m], x, k0, w, kh, kw, s, base)
+		want := 0
+		if s == 2 && m > 8 {
+			want = m - 1 // the last window's load would pass the end of x
+		} else if s == 1 && m >= 8 {
+			want = m
+		}
+		if n != want {
+			t.Fatalf("trial %d (m %d, %dx%d stride %d): did %d windows, want %d", trial, m, kh, kw, s, n, want)
+		}
+		for j := range n {
+			start := k0 + s*j
+			best, bi := x[start], start
+			for r := range kh {
+				for c := range kw {
+					if o := start + r*w + c; x[o] > best || x[o] != x[o] {
+						best, bi = x[o], o
+					}
+				}
+			}
+			same := math.Float32bits(out[j]) == math.Float32bits(best)
+			if !same || int(idx[j]) != base+bi {
+				t.Fatalf("trial %d (%dx%d stride %d), window %d: got %v at %d, want %v at %d", trial, kh, kw, s, j, out[j], idx[j], best, base+bi)
+			}
+		}
+		for j := n; j < m; j++ {
+			if out[j] != 0 || idx[j] != 0 {
+				t.Fatalf("trial %d: wrote window %d past the %d it did", trial, j, n)
+			}
+		}
+		if out[m] != 7 || idx[m] != 7 {
+			t.Fatalf("trial %d: wrote past the %d windows", trial, m)
+		}
+	}
+}
+
 // TestReLU: both paths give Go's max(x, 0) and the masked gradient to the
 // bit, on signed zeros, NaNs of both signs, infinities, denormals and
 // random values, for lengths 0 to 40.
