@@ -87,12 +87,12 @@ func (j *PanelJob) RunRange(_, lo, hi int) {
 	if j.splitRow {
 		r0, r1 := lo*mr, min(hi*mr, j.M)
 		src := panelSource{p: j.B}
-		sgemmPacked(asmKernels.tile, false, false, r1-r0, j.N, j.K, j.A[r0*j.LDA:], j.LDA, nil, 0, j.Beta, j.C[r0*j.LDC:], j.LDC, nil, &src, bufs)
+		sgemmPacked(asmKernels, false, false, r1-r0, j.N, j.K, j.A[r0*j.LDA:], j.LDA, nil, 0, j.Beta, j.C[r0*j.LDC:], j.LDC, nil, &src, bufs)
 		return
 	}
 	c0, c1 := lo*nr, min(hi*nr, j.N)
 	src := panelSource{p: j.B, j0: c0}
-	sgemmPacked(asmKernels.tile, false, false, j.M, c1-c0, j.K, j.A, j.LDA, nil, 0, j.Beta, j.C[c0:], j.LDC, nil, &src, bufs)
+	sgemmPacked(asmKernels, false, false, j.M, c1-c0, j.K, j.A, j.LDA, nil, 0, j.Beta, j.C[c0:], j.LDC, nil, &src, bufs)
 }
 
 // Run computes the product, on the pool when it is big enough to pay
