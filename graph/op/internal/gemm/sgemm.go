@@ -17,7 +17,8 @@ const (
 	blockM = 96    // rows of A packed at a time: 96×256 float32 = 96 KiB
 	blockK = 256   // inner dimension per pass
 	blockN = 2048  // columns of B packed at a time: 256×2048 float32 = 2 MiB
-	// directM: up to this m, a B that is not transposed is read in place.
+	// directM: above this m, a convolution builds its columns as
+	// panels of B (PacksB).
 	directM = 64
 )
 
