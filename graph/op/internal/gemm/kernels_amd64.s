@@ -318,6 +318,100 @@ packdone:
 	VZEROUPPER
 	RET
 
+// TRANSPOSE8 transposes the 8×8 block in Y0-Y7 (row i in Yi) into
+// Y8-Y15 (column i in Y(8+i)); Y0-Y7 are overwritten.
+#define TRANSPOSE8 \
+	VUNPCKLPS  Y1, Y0, Y8; \
+	VUNPCKHPS  Y1, Y0, Y9; \
+	VUNPCKLPS  Y3, Y2, Y10; \
+	VUNPCKHPS  Y3, Y2, Y11; \
+	VUNPCKLPS  Y5, Y4, Y12; \
+	VUNPCKHPS  Y5, Y4, Y13; \
+	VUNPCKLPS  Y7, Y6, Y14; \
+	VUNPCKHPS  Y7, Y6, Y15; \
+	VSHUFPS    $0x44, Y10, Y8, Y0; \
+	VSHUFPS    $0xEE, Y10, Y8, Y1; \
+	VSHUFPS    $0x44, Y11, Y9, Y2; \
+	VSHUFPS    $0xEE, Y11, Y9, Y3; \
+	VSHUFPS    $0x44, Y14, Y12, Y4; \
+	VSHUFPS    $0xEE, Y14, Y12, Y5; \
+	VSHUFPS    $0x44, Y15, Y13, Y6; \
+	VSHUFPS    $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// func packPanel16T(k8 int, src *float32, lds int, dst *float32)
+//
+// dst[16p+o] = src[o·lds+p] for o < 16, p < 8·k8: one 16-column panel of
+// a transposed B (its 16 rows, each contiguous along k), packed as eight
+// 8×8 transposes a step of eight (pack's scalar loop wrote one value at
+// a time, 16 apart).
+TEXT ·packPanel16T(SB), NOSPLIT, $0-32
+	MOVQ  k8+0(FP), CX
+	MOVQ  src+8(FP), SI
+	MOVQ  lds+16(FP), DX
+	SHLQ  $2, DX
+	MOVQ  dst+24(FP), DI
+	LEAQ  (DX)(DX*2), R11
+	LEAQ  (SI)(R11*1), R9
+	LEAQ  (SI)(DX*8), R12
+	LEAQ  (R12)(R11*1), R13
+	TESTQ CX, CX
+	JZ    transdone
+
+transloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS (SI)(DX*1), Y1
+	VMOVUPS (SI)(DX*2), Y2
+	VMOVUPS (SI)(R11*1), Y3
+	VMOVUPS (SI)(DX*4), Y4
+	VMOVUPS (R9)(DX*2), Y5
+	VMOVUPS (SI)(R11*2), Y6
+	VMOVUPS (R9)(DX*4), Y7
+	TRANSPOSE8
+	VMOVUPS Y8, 0(DI)
+	VMOVUPS Y9, 64(DI)
+	VMOVUPS Y10, 128(DI)
+	VMOVUPS Y11, 192(DI)
+	VMOVUPS Y12, 256(DI)
+	VMOVUPS Y13, 320(DI)
+	VMOVUPS Y14, 384(DI)
+	VMOVUPS Y15, 448(DI)
+	VMOVUPS (R12), Y0
+	VMOVUPS (R12)(DX*1), Y1
+	VMOVUPS (R12)(DX*2), Y2
+	VMOVUPS (R12)(R11*1), Y3
+	VMOVUPS (R12)(DX*4), Y4
+	VMOVUPS (R13)(DX*2), Y5
+	VMOVUPS (R12)(R11*2), Y6
+	VMOVUPS (R13)(DX*4), Y7
+	TRANSPOSE8
+	VMOVUPS Y8, 32(DI)
+	VMOVUPS Y9, 96(DI)
+	VMOVUPS Y10, 160(DI)
+	VMOVUPS Y11, 224(DI)
+	VMOVUPS Y12, 288(DI)
+	VMOVUPS Y13, 352(DI)
+	VMOVUPS Y14, 416(DI)
+	VMOVUPS Y15, 480(DI)
+	ADDQ $32, SI
+	ADDQ $32, R9
+	ADDQ $32, R12
+	ADDQ $32, R13
+	ADDQ $512, DI
+	DECQ CX
+	JNZ  transloop
+
+transdone:
+	VZEROUPPER
+	RET
+
 // func sgemmDot4x3(k8 int, a *float32, lda int, b *float32, ldb int, out *float32)
 //
 // out[4r+q] = Σ_{p<8·k8} a[r·lda+p]·b[q·ldb+p] for r < 4, q < 3: a 4×3

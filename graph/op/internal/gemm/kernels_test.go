@@ -82,3 +82,32 @@ func TestTileKernels(t *testing.T) {
 		}
 	}
 }
+
+// TestPackPanel16: the panel copies (Go and assembly) agree with pack, plain and
+// transposed, for k off and on their steps of eight, with padded rows.
+func TestPackPanel16(t *testing.T) {
+	rng := rand.New(rand.NewSource(22))
+	for _, kc := range []int{1, 7, 8, 9, 16, 255, 256} {
+		for _, pad := range []int{0, 3} {
+			for _, tB := range []bool{false, true} {
+				ldb := nr + pad // B is kc×ldb, or nr×ldb transposed
+				rows := kc
+				if tB {
+					ldb, rows = kc+pad, nr
+				}
+				b := normals(rng, rows*ldb)
+				want, got := make([]float32, kc*nr), make([]float32, kc*nr)
+				pack(b, ldb, !tB, nr, 0, 0, nr, kc, want)
+				for name, ks := range kernels() {
+					clear(got)
+					ks.packB(b, ldb, tB, 0, 0, nr, kc, got)
+					for i := range want {
+						if got[i] != want[i] {
+							t.Fatalf("%s kc=%d ldb=%d tB=%t: panel[%d] = %g, want %g", name, kc, ldb, tB, i, got[i], want[i])
+						}
+					}
+				}
+			}
+		}
+	}
+}
