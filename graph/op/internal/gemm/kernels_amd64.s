@@ -43,14 +43,19 @@
 	VFMADD231PS  Y12, bc, acc0; \
 	VFMADD231PS  Y13, bc, acc1
 
-// STEP6x16 is one step of k of the 6×16 kernel, B's row at off(BX).
-#define STEP6x16(off) \
+// ROWS4x16 loads B's row at off(BX) and multiplies-adds rows 0-3 of A
+// into Y0-Y7.
+#define ROWS4x16(off) \
 	VMOVUPS (off)(BX), Y12; \
 	VMOVUPS (off+32)(BX), Y13; \
 	ROW16((AX), Y14, Y0, Y1); \
 	ROW16((AX)(R11*1), Y15, Y2, Y3); \
 	ROW16((AX)(R11*2), Y14, Y4, Y5); \
-	ROW16((R10), Y15, Y6, Y7); \
+	ROW16((R10), Y15, Y6, Y7)
+
+// STEP6x16 is one step of k of the 6×16 kernel, B's row at off(BX).
+#define STEP6x16(off) \
+	ROWS4x16(off); \
 	ROW16((R10)(R11*1), Y14, Y8, Y9); \
 	ROW16((R10)(R11*2), Y15, Y10, Y11); \
 	ADDQ R12, AX; \
@@ -58,12 +63,7 @@
 
 // STEP4x16 is one step of k of the 4×16 kernel.
 #define STEP4x16(off) \
-	VMOVUPS (off)(BX), Y12; \
-	VMOVUPS (off+32)(BX), Y13; \
-	ROW16((AX), Y14, Y0, Y1); \
-	ROW16((AX)(R11*1), Y15, Y2, Y3); \
-	ROW16((AX)(R11*2), Y14, Y4, Y5); \
-	ROW16((R10), Y15, Y6, Y7); \
+	ROWS4x16(off); \
 	ADDQ R12, AX; \
 	ADDQ R12, R10
 
@@ -154,6 +154,23 @@ done:
 	ST(0, acc); \
 	ADDQ R8, DI
 
+// STORE16_2, _4 and _6 write the first 2, 4 or 6 rows of a 16-wide
+// tile, rows in Y0-Y11 (two registers a row), with ST (STORE_ADD or
+// STORE_SET).
+#define STORE16_2(ST) \
+	STORE_ROW16(ST, Y0, Y1); \
+	STORE_ROW16(ST, Y2, Y3)
+
+#define STORE16_4(ST) \
+	STORE16_2(ST); \
+	STORE_ROW16(ST, Y4, Y5); \
+	STORE_ROW16(ST, Y6, Y7)
+
+#define STORE16_6(ST) \
+	STORE16_4(ST); \
+	STORE_ROW16(ST, Y8, Y9); \
+	STORE_ROW16(ST, Y10, Y11)
+
 #define ZERO12 \
 	VXORPS Y0, Y0, Y0; \
 	VXORPS Y1, Y1, Y1; \
@@ -184,21 +201,11 @@ TEXT ·sgemmKernel6x16(SB), NOSPLIT, $0-80
 	ZERO12
 	LOOP(k6x16p, k6x16s, k6x16t, k6x16one, k6x16done, STEP6x16, STEP6x16, STEP6x16, STEP6x16)
 	LOAD_BETA(k6x16set)
-	STORE_ROW16(STORE_ADD, Y0, Y1)
-	STORE_ROW16(STORE_ADD, Y2, Y3)
-	STORE_ROW16(STORE_ADD, Y4, Y5)
-	STORE_ROW16(STORE_ADD, Y6, Y7)
-	STORE_ROW16(STORE_ADD, Y8, Y9)
-	STORE_ROW16(STORE_ADD, Y10, Y11)
+	STORE16_6(STORE_ADD)
 	VZEROUPPER
 	RET
 k6x16set:
-	STORE_ROW16(STORE_SET, Y0, Y1)
-	STORE_ROW16(STORE_SET, Y2, Y3)
-	STORE_ROW16(STORE_SET, Y4, Y5)
-	STORE_ROW16(STORE_SET, Y6, Y7)
-	STORE_ROW16(STORE_SET, Y8, Y9)
-	STORE_ROW16(STORE_SET, Y10, Y11)
+	STORE16_6(STORE_SET)
 	VZEROUPPER
 	RET
 
@@ -211,17 +218,11 @@ TEXT ·sgemmKernel4x16(SB), NOSPLIT, $0-80
 	ZERO12
 	LOOP(k4x16p, k4x16s, k4x16t, k4x16one, k4x16done, STEP4x16, STEP4x16, STEP4x16, STEP4x16)
 	LOAD_BETA(k4x16set)
-	STORE_ROW16(STORE_ADD, Y0, Y1)
-	STORE_ROW16(STORE_ADD, Y2, Y3)
-	STORE_ROW16(STORE_ADD, Y4, Y5)
-	STORE_ROW16(STORE_ADD, Y6, Y7)
+	STORE16_4(STORE_ADD)
 	VZEROUPPER
 	RET
 k4x16set:
-	STORE_ROW16(STORE_SET, Y0, Y1)
-	STORE_ROW16(STORE_SET, Y2, Y3)
-	STORE_ROW16(STORE_SET, Y4, Y5)
-	STORE_ROW16(STORE_SET, Y6, Y7)
+	STORE16_4(STORE_SET)
 	VZEROUPPER
 	RET
 
@@ -241,13 +242,11 @@ TEXT ·sgemmKernel2x16(SB), NOSPLIT, $0-80
 	VADDPS Y6, Y2, Y2
 	VADDPS Y7, Y3, Y3
 	LOAD_BETA(k2x16set)
-	STORE_ROW16(STORE_ADD, Y0, Y1)
-	STORE_ROW16(STORE_ADD, Y2, Y3)
+	STORE16_2(STORE_ADD)
 	VZEROUPPER
 	RET
 k2x16set:
-	STORE_ROW16(STORE_SET, Y0, Y1)
-	STORE_ROW16(STORE_SET, Y2, Y3)
+	STORE16_2(STORE_SET)
 	VZEROUPPER
 	RET
 
@@ -346,6 +345,28 @@ packdone:
 	VPERM2F128 $0x31, Y6, Y2, Y14; \
 	VPERM2F128 $0x31, Y7, Y3, Y15
 
+// TRANSPOSE_ROWS8 transposes eight values of the eight rows at base,
+// DX bytes apart (base3 = base + 3·DX, R11 = 3·DX), into dst rows 64
+// bytes apart from off(DI).
+#define TRANSPOSE_ROWS8(base, base3, off) \
+	VMOVUPS (base), Y0; \
+	VMOVUPS (base)(DX*1), Y1; \
+	VMOVUPS (base)(DX*2), Y2; \
+	VMOVUPS (base)(R11*1), Y3; \
+	VMOVUPS (base)(DX*4), Y4; \
+	VMOVUPS (base3)(DX*2), Y5; \
+	VMOVUPS (base)(R11*2), Y6; \
+	VMOVUPS (base3)(DX*4), Y7; \
+	TRANSPOSE8; \
+	VMOVUPS Y8, (off)(DI); \
+	VMOVUPS Y9, (off+64)(DI); \
+	VMOVUPS Y10, (off+128)(DI); \
+	VMOVUPS Y11, (off+192)(DI); \
+	VMOVUPS Y12, (off+256)(DI); \
+	VMOVUPS Y13, (off+320)(DI); \
+	VMOVUPS Y14, (off+384)(DI); \
+	VMOVUPS Y15, (off+448)(DI)
+
 // func packPanel16T(k8 int, src *float32, lds int, dst *float32)
 //
 // dst[16p+o] = src[o·lds+p] for o < 16, p < 8·k8: one 16-column panel of
@@ -366,40 +387,8 @@ TEXT ·packPanel16T(SB), NOSPLIT, $0-32
 	JZ    transdone
 
 transloop:
-	VMOVUPS (SI), Y0
-	VMOVUPS (SI)(DX*1), Y1
-	VMOVUPS (SI)(DX*2), Y2
-	VMOVUPS (SI)(R11*1), Y3
-	VMOVUPS (SI)(DX*4), Y4
-	VMOVUPS (R9)(DX*2), Y5
-	VMOVUPS (SI)(R11*2), Y6
-	VMOVUPS (R9)(DX*4), Y7
-	TRANSPOSE8
-	VMOVUPS Y8, 0(DI)
-	VMOVUPS Y9, 64(DI)
-	VMOVUPS Y10, 128(DI)
-	VMOVUPS Y11, 192(DI)
-	VMOVUPS Y12, 256(DI)
-	VMOVUPS Y13, 320(DI)
-	VMOVUPS Y14, 384(DI)
-	VMOVUPS Y15, 448(DI)
-	VMOVUPS (R12), Y0
-	VMOVUPS (R12)(DX*1), Y1
-	VMOVUPS (R12)(DX*2), Y2
-	VMOVUPS (R12)(R11*1), Y3
-	VMOVUPS (R12)(DX*4), Y4
-	VMOVUPS (R13)(DX*2), Y5
-	VMOVUPS (R12)(R11*2), Y6
-	VMOVUPS (R13)(DX*4), Y7
-	TRANSPOSE8
-	VMOVUPS Y8, 32(DI)
-	VMOVUPS Y9, 96(DI)
-	VMOVUPS Y10, 160(DI)
-	VMOVUPS Y11, 224(DI)
-	VMOVUPS Y12, 288(DI)
-	VMOVUPS Y13, 352(DI)
-	VMOVUPS Y14, 416(DI)
-	VMOVUPS Y15, 480(DI)
+	TRANSPOSE_ROWS8(SI, R9, 0)
+	TRANSPOSE_ROWS8(R12, R13, 32)
 	ADDQ $32, SI
 	ADDQ $32, R9
 	ADDQ $32, R12
