@@ -24,12 +24,6 @@ func sgemmKernel6x8(k int, a *float32, ars, aks int, b *float32, ldb int, c *flo
 //go:noescape
 func packPanel16(kc int, src *float32, lds int, dst *float32)
 
-// packPanel16T packs one 16-column panel of a transposed B, eight steps
-// of k at a time (kernels_amd64.s).
-//
-//go:noescape
-func packPanel16T(k8 int, src *float32, lds int, dst *float32)
-
 // sgemmDot4x3 is the AVX2/FMA dot kernel (kernels_amd64.s).
 //
 //go:noescape
@@ -37,6 +31,6 @@ func sgemmDot4x3(k8 int, a *float32, lda int, b *float32, ldb int, out *float32)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
-		asmKernels = &gemmKernels{tile: sgemmKernel6x16, rows4: sgemmKernel4x16, rows2: sgemmKernel2x16, cols8: sgemmKernel6x8, pack16: packPanel16, pack16T: packPanel16T, dot: sgemmDot4x3}
+		asmKernels = &gemmKernels{tile: sgemmKernel6x16, rows4: sgemmKernel4x16, rows2: sgemmKernel2x16, cols8: sgemmKernel6x8, pack16: packPanel16, dot: sgemmDot4x3}
 	}
 }

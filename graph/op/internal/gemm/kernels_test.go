@@ -83,8 +83,8 @@ func TestTileKernels(t *testing.T) {
 	}
 }
 
-// TestPackPanel16: the panel copies (Go and assembly) agree with pack, plain and
-// transposed, for k off and on their steps of eight, with padded rows.
+// TestPackPanel16: packB, with the Go and the assembly panel copy,
+// agrees with pack, for a plain and a transposed B, with padded rows.
 func TestPackPanel16(t *testing.T) {
 	rng := rand.New(rand.NewSource(22))
 	for _, kc := range []int{1, 7, 8, 9, 16, 255, 256} {

@@ -40,12 +40,9 @@ type gemmKernels struct {
 	// work); cols8 a 6×8 tile, the last columns of an n that leaves 8 or
 	// fewer (ResNet's 7×7 maps: n = 49 = 3·16 + 1).
 	rows4, rows2, cols8 microKernel
-	// pack16 packs a whole panel of a plain B (packPanel16Go), pack16T
-	// the first 8·k8 steps of k of a whole panel of a transposed B
-	// (packPanel16TGo).
-	pack16  func(kc int, src *float32, lds int, dst *float32)
-	pack16T func(k8 int, src *float32, lds int, dst *float32)
-	dot     dotKernel // C tile of A·Bᵀ from rows in place (dot.go)
+	// pack16 packs a whole panel of a plain B (packPanel16Go).
+	pack16 func(kc int, src *float32, lds int, dst *float32)
+	dot    dotKernel // C tile of A·Bᵀ from rows in place (dot.go)
 }
 
 // pick returns the kernel for an mm×nn tile of C (mm <= mr, nn <= nr)
@@ -67,7 +64,7 @@ var (
 	// with AVX2 and FMA), nil elsewhere.
 	asmKernels *gemmKernels
 	// goKernels are the same in Go: references for the tests.
-	goKernels = gemmKernels{tile: kernelGo, rows4: kernelGoShape(4, nr), rows2: kernelGoShape(2, nr), cols8: kernelGoShape(mr, 8), pack16: packPanel16Go, pack16T: packPanel16TGo, dot: dotGo}
+	goKernels = gemmKernels{tile: kernelGo, rows4: kernelGoShape(4, nr), rows2: kernelGoShape(2, nr), cols8: kernelGoShape(mr, 8), pack16: packPanel16Go, dot: dotGo}
 )
 
 // packBufs are one goroutine's packing buffers and a tile for the edges
@@ -242,43 +239,20 @@ func addTile(c []float32, ldc int, tile []float32, mm, nn int, beta float32, loa
 }
 
 // packB packs columns [j0, j0+nc) and rows [p0, p0+kc) of op(B) into
-// dst as pack does, whole panels with ks.pack16 or ks.pack16T.
+// dst as pack does, whole panels of a plain B with ks.pack16.
 func (ks *gemmKernels) packB(b []float32, ldb int, tB bool, j0, p0, nc, kc int, dst []float32) {
-	full := nc / nr * nr // columns in whole panels
-	switch {
-	case full == 0:
-	case !tB:
-		_ = b[(p0+kc-1)*ldb+j0+full-1] // pack16 reads without bounds checks
+	full := 0 // columns packed by pack16
+	if !tB {
+		full = nc / nr * nr
+		if full > 0 {
+			_ = b[(p0+kc-1)*ldb+j0+full-1] // pack16 reads without bounds checks
+		}
 		for t := 0; t < full; t += nr {
 			ks.pack16(kc, &b[p0*ldb+j0+t], ldb, &dst[t*kc])
-		}
-	default:
-		_ = b[(j0+full-1)*ldb+p0+kc-1]
-		k8 := kc / 8
-		for t := 0; t < full; t += nr {
-			panel := dst[t*kc:][:kc*nr]
-			if k8 > 0 {
-				ks.pack16T(k8, &b[(j0+t)*ldb+p0], ldb, &panel[0])
-			}
-			for o := range nr { // the last kc mod 8 steps
-				for p := 8 * k8; p < kc; p++ {
-					panel[p*nr+o] = b[(j0+t+o)*ldb+p0+p]
-				}
-			}
 		}
 	}
 	if full < nc {
 		pack(b, ldb, !tB, nr, j0+full, p0, nc-full, kc, dst[full*kc:])
-	}
-}
-
-// packPanel16TGo is packPanel16T in Go.
-func packPanel16TGo(k8 int, src *float32, lds int, dst *float32) {
-	s, d := unsafe.Slice(src, (nr-1)*lds+8*k8), unsafe.Slice(dst, 8*k8*nr)
-	for o := range nr {
-		for p, v := range s[o*lds:][:8*k8] {
-			d[p*nr+o] = v
-		}
 	}
 }
 

@@ -94,3 +94,16 @@ func BenchmarkKernel(b *testing.B) {
 	}
 	b.ReportMetric(2*mr*nr*k*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// reportCPU adds the metric GFLOP/s-cpu, flops per call over the
+// process's CPU time (cpuTime), which, unlike the wall time, does not
+// count the time other processes of a shared machine held the core.
+// Call it before the loop and its result after.
+func reportCPU(b *testing.B, flops float64) func() {
+	t0 := cpuTime()
+	return func() {
+		if t := cpuTime() - t0; t > 0 {
+			b.ReportMetric(flops*float64(b.N)/t.Seconds()/1e9, "GFLOP/s-cpu")
+		}
+	}
+}
