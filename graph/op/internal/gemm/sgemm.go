@@ -140,6 +140,14 @@ func sgemmPacked(ks *gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int
 	// constant offsets into a packed panel, BenchmarkSgemmZoo's m <= 64
 	// shapes run at 1.1-1.4x the GFLOP/s of the reads in place.)
 	perPanel := src == nil && m <= blockM
+	// Where one row tile reads each panel (m <= 6: LeNet's first
+	// convolution), a whole panel of a plain B is read in place: packing
+	// it would copy what the kernel reads once (BenchmarkSgemmZoo,
+	// lenet_conv1: 1.6x the GFLOP/s in place).
+	oneTile := perPanel && !tB && m <= mr
+	if oneTile {
+		_ = b[(k-1)*ldb+n-1] // the kernel reads in place without bounds checks
+	}
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
@@ -192,12 +200,14 @@ func sgemmPacked(ks *gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
-					var bpan []float32
-					if perPanel {
-						bpan = bufs.b
-						ks.packB(b, ldb, tB, jc+jr, pc, nn, kc, bpan)
-					} else {
+					bpan, ldbp := bufs.b[0:], nr
+					switch {
+					case !perPanel:
 						bpan = bufs.b[jr*kc:]
+					case oneTile && nn == nr:
+						bpan, ldbp = b[pc*ldb+jc+jr:], ldb
+					default:
+						ks.packB(b, ldb, tB, jc+jr, pc, nn, kc, bpan)
 					}
 					for ir := 0; ir < mc; ir += mr {
 						mm := min(mr, mc-ir)
@@ -211,10 +221,10 @@ func sgemmPacked(ks *gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int
 						ci := (ic+ir)*ldc + jc + jr
 						kern, rows, cols := ks.pick(mm, nn)
 						if mm == rows && nn == cols {
-							kern(kc, apan, ars, aks, &bpan[0], nr, &c[ci], ldc, bt, load)
+							kern(kc, apan, ars, aks, &bpan[0], ldbp, &c[ci], ldc, bt, load)
 							continue
 						}
-						kern(kc, apan, ars, aks, &bpan[0], nr, &bufs.tile[0], nr, 0, 0)
+						kern(kc, apan, ars, aks, &bpan[0], ldbp, &bufs.tile[0], nr, 0, 0)
 						addTile(c[ci:], ldc, bufs.tile[:], mm, nn, bt, load)
 					}
 				}

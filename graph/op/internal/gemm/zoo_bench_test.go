@@ -30,6 +30,7 @@ var zooShapes = []struct {
 	{"wino_128", "packed", 128, 128, 128},
 	{"wino_256", "packed", 256, 128, 256},
 	{"wino_512", "packed", 512, 128, 512},
+	{"lenet_conv1", "packed", 6, 784, 25},
 	{"r20_s1", "packed", 16, 1024, 144},
 	{"r20_s2", "packed", 32, 256, 288},
 	{"r20_s3", "packed", 64, 64, 576},
