@@ -41,7 +41,7 @@ func (p *PackedA) Gemm(n int, b []float32, ldb int, beta float32, c []float32, l
 	_ = c[(p.m-1)*ldc+n-1] // the kernel writes without bounds checks
 	bufs := packPool.Get().(*packBufs)
 	defer packPool.Put(bufs)
-	sgemmPacked(asmKernels.tile, p.tA, false, p.m, n, p.k, p.a, p.lda, b, ldb, beta, c, ldc, p.data, nil, bufs)
+	sgemmPacked(asmKernels, p.tA, false, p.m, n, p.k, p.a, p.lda, b, ldb, beta, c, ldc, p.data, nil, bufs)
 }
 
 // Release drops p's reference to A; the panel buffer stays for reuse.

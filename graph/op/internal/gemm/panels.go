@@ -24,9 +24,12 @@ type Panels interface {
 // micro-kernel; only those take their B as Panels (PanelJob).
 func UsePanels(m, n int) bool { return useSgemm(m, n) }
 
-// PacksB reports whether a product with m rows packs a stored plain B
-// (the kernel reads it in place for fewer rows, where packing would cost
-// as much as the product).
+// PacksB reports whether a product with m rows reads each panel of B
+// often enough (more than directM rows) that a convolution builds its
+// columns as panels (im2colPanels) rather than as a stored matrix: a
+// stored B is packed too, a 16-column panel at a time with one 64-byte
+// copy a row, and for fewer rows im2col's long copies into a matrix that
+// stays in the cache are cheaper than building the panels.
 func PacksB(m int) bool { return m > directM }
 
 // panelSource is a Panels and the column of B that is column 0 of C.
@@ -87,12 +90,12 @@ func (j *PanelJob) RunRange(_, lo, hi int) {
 	if j.splitRow {
 		r0, r1 := lo*mr, min(hi*mr, j.M)
 		src := panelSource{p: j.B}
-		sgemmPacked(asmKernels.tile, false, false, r1-r0, j.N, j.K, j.A[r0*j.LDA:], j.LDA, nil, 0, j.Beta, j.C[r0*j.LDC:], j.LDC, nil, &src, bufs)
+		sgemmPacked(asmKernels, false, false, r1-r0, j.N, j.K, j.A[r0*j.LDA:], j.LDA, nil, 0, j.Beta, j.C[r0*j.LDC:], j.LDC, nil, &src, bufs)
 		return
 	}
 	c0, c1 := lo*nr, min(hi*nr, j.N)
 	src := panelSource{p: j.B, j0: c0}
-	sgemmPacked(asmKernels.tile, false, false, j.M, c1-c0, j.K, j.A, j.LDA, nil, 0, j.Beta, j.C[c0:], j.LDC, nil, &src, bufs)
+	sgemmPacked(asmKernels, false, false, j.M, c1-c0, j.K, j.A, j.LDA, nil, 0, j.Beta, j.C[c0:], j.LDC, nil, &src, bufs)
 }
 
 // Run computes the product, on the pool when it is big enough to pay

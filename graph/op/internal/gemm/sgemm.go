@@ -17,22 +17,46 @@ const (
 	blockM = 96    // rows of A packed at a time: 96×256 float32 = 96 KiB
 	blockK = 256   // inner dimension per pass
 	blockN = 2048  // columns of B packed at a time: 256×2048 float32 = 2 MiB
-	// directM: up to this m, a B that is not transposed is read in place.
+	// directM: above this m, a convolution builds its columns as
+	// panels of B (PacksB).
 	directM = 64
 )
 
-// microKernel computes C[0:mr, 0:nr] = A·B, plus beta·C when load is not
-// zero (when it is, C is only written, so NaN in C does not leak), from an
-// mr×k micro-panel of A whose rows are ars elements apart and whose steps
-// of k are aks apart (1 and mr when packed, lda and 1 when read in place)
-// and a k×nr micro-panel of B whose steps are ldb elements apart (nr when
-// packed); C has row stride ldc.
+// microKernel computes C[0:R, 0:W] = A·B for its tile of R×W (6×16 for
+// the main kernel), plus beta·C when load is not zero (when it is, C is
+// only written, so NaN in C does not leak), from an R×k micro-panel of A
+// whose rows are ars elements apart and whose steps of k are aks apart (1
+// and mr when packed, lda and 1 when read in place) and a k×W micro-panel
+// of B whose steps are ldb elements apart (nr when packed; a 6×8 kernel
+// reads the first 8 of the 16 columns); C has row stride ldc.
 type microKernel func(k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int)
 
-// gemmKernels are the two kernels of sgemm.
+// gemmKernels are the kernels of sgemm.
 type gemmKernels struct {
-	tile microKernel // C tile from packed panels
-	dot  dotKernel   // C tile of A·Bᵀ from rows in place (sgemm_dot.go)
+	tile microKernel // 6×16 C tile from packed panels
+	// The edges: rows4 and rows2 compute 4×16 and 2×16 tiles, the last
+	// rows of an m that is not a multiple of 6 (16, 32, 64 ... leave 4
+	// or 2: a 6-row tile there wastes a third or two thirds of its
+	// work); cols8 a 6×8 tile, the last columns of an n that leaves 8 or
+	// fewer (ResNet's 7×7 maps: n = 49 = 3·16 + 1).
+	rows4, rows2, cols8 microKernel
+	// pack16 packs a whole panel of a plain B (packPanel16Go).
+	pack16 func(kc int, src *float32, lds int, dst *float32)
+	dot    dotKernel // C tile of A·Bᵀ from rows in place (dot.go)
+}
+
+// pick returns the kernel for an mm×nn tile of C (mm <= mr, nn <= nr)
+// and the rows and columns that kernel computes, at least mm and nn.
+func (ks *gemmKernels) pick(mm, nn int) (kern microKernel, rows, cols int) {
+	switch {
+	case mm > 4 && nn <= 8:
+		return ks.cols8, mr, 8
+	case mm > 4:
+		return ks.tile, mr, nr
+	case mm > 2:
+		return ks.rows4, 4, nr
+	}
+	return ks.rows2, 2, nr
 }
 
 var (
@@ -40,7 +64,7 @@ var (
 	// with AVX2 and FMA), nil elsewhere.
 	asmKernels *gemmKernels
 	// goKernels are the same in Go: references for the tests.
-	goKernels = gemmKernels{tile: kernelGo, dot: dotGo}
+	goKernels = gemmKernels{tile: kernelGo, rows4: kernelGoShape(4, nr), rows2: kernelGoShape(2, nr), cols8: kernelGoShape(mr, 8), pack16: packPanel16Go, dot: dotGo}
 )
 
 // packBufs are one goroutine's packing buffers and a tile for the edges
@@ -91,46 +115,52 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 		sgemmDotProducts(ks.dot, m, n, k, a, lda, b, ldb, beta, c, ldc, bufs)
 		return
 	}
-	sgemmPacked(ks.tile, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, nil, bufs)
+	sgemmPacked(&ks, tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc, nil, nil, bufs)
 }
 
-// sgemmPacked is sgemm on packed panels (a plain A, and a plain B with
-// m <= directM, read in place), for m, n, k > 0. pre is op(A) packed
-// whole (PackedA), or nil to pack it block by block. src, when not nil,
-// packs B's panels itself (b, ldb and tB are then unused).
-func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, src *panelSource, bufs *packBufs) {
+// sgemmPacked is sgemm on packed panels (a plain A read in place), for
+// m, n, k > 0. pre is op(A) packed whole (PackedA), or nil to pack it
+// block by block. src, when not nil, packs B's panels itself (b, ldb and
+// tB are then unused).
+func sgemmPacked(ks *gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, pre []float32, src *panelSource, bufs *packBufs) {
 	if !tA && pre == nil {
 		// The kernel reads A in place without bounds checks; with pre it
 		// reads only pre, and A may be nil or its owner's to rewrite.
 		_ = a[(m-1)*lda+k-1]
 	}
+	// A stored B is packed one panel at a time, just before the row
+	// tiles that read it, where they all fit in one block of rows: the
+	// panel (kc×16) stays in the L1 cache for them, where a whole packed
+	// block (up to kc×blockN) would be read back from L2 or L3. A larger
+	// m reads each panel in several blocks of rows: the block is packed
+	// whole, once. (Reading a plain B in place, as this did for m <= 64,
+	// saves the copy but not the cache misses: rows of B whose stride is
+	// a multiple of 1 KiB (n = 256, 1024) fall in a few of the L1's sets
+	// and are read again from L2 by every row tile. With the kernel's
+	// constant offsets into a packed panel, BenchmarkSgemmZoo's m <= 64
+	// shapes run at 1.1-1.4x the GFLOP/s of the reads in place.)
+	perPanel := src == nil && m <= blockM
+	// Where one row tile reads each panel (m <= 6: LeNet's first
+	// convolution), a whole panel of a plain B is read in place: packing
+	// it would copy what the kernel reads once (BenchmarkSgemmZoo,
+	// lenet_conv1: 1.6x the GFLOP/s in place).
+	oneTile := perPanel && !tB && m <= mr
+	if oneTile {
+		_ = b[(k-1)*ldb+n-1] // the kernel reads in place without bounds checks
+	}
 	for jc := 0; jc < n; jc += blockN {
 		nc := min(blockN, n-jc)
 		for pc := 0; pc < k; pc += blockK {
 			kc := min(blockK, k-pc)
-			// A B that is not transposed has its rows contiguous, as the
-			// kernel reads them: it reads them in place, with stride ldb,
-			// and only a last partial panel is packed (zero-padded). This
-			// saves a copy of B, which costs as much as the product itself
-			// when m is small (a LeNet or CIFAR convolution: m = 16). For a
-			// larger m, the packed copy, read many times, pays for itself
-			// (BenchmarkSgemm: in place, m = 16 runs at 1.9x and m = 64 at
-			// 1.5x the packed GFLOP/s, m = 128 and 256 at 0.8x).
-			full := nc // columns read in place
-			bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
-			bp := bufs.b
 			switch {
+			case perPanel:
+				bufs.b = grow(bufs.b, kc*nr)
 			case src != nil:
-				full = 0
-				src.p.PackPanels(bp, pc, kc, src.j0+jc, nc)
-			case tB || m > directM:
-				full = 0
-				pack(b, ldb, !tB, nr, jc, pc, nc, kc, bp)
+				bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
+				src.p.PackPanels(bufs.b, pc, kc, src.j0+jc, nc)
 			default:
-				_ = b[(pc+kc-1)*ldb+jc+nc-1] // the kernel reads in place without bounds checks
-				if full = nc / nr * nr; full < nc {
-					pack(b, ldb, true, nr, jc+full, pc, nc-full, kc, bp)
-				}
+				bufs.b = grow(bufs.b, kc*roundUp(nc, nr))
+				ks.packB(b, ldb, tB, jc, pc, nc, kc, bufs.b)
 			}
 			bt := beta
 			if pc > 0 {
@@ -170,12 +200,14 @@ func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda in
 				}
 				for jr := 0; jr < nc; jr += nr {
 					nn := min(nr, nc-jr)
-					var bpan *float32
-					ldbp := nr
-					if jr < full {
-						bpan, ldbp = &b[pc*ldb+jc+jr], ldb
-					} else {
-						bpan = &bp[(jr-full)*kc]
+					bpan, ldbp := bufs.b[0:], nr
+					switch {
+					case !perPanel:
+						bpan = bufs.b[jr*kc:]
+					case oneTile && nn == nr:
+						bpan, ldbp = b[pc*ldb+jc+jr:], ldb
+					default:
+						ks.packB(b, ldb, tB, jc+jr, pc, nn, kc, bpan)
 					}
 					for ir := 0; ir < mc; ir += mr {
 						mm := min(mr, mc-ir)
@@ -187,26 +219,61 @@ func sgemmPacked(kern microKernel, tA, tB bool, m, n, k int, a []float32, lda in
 							apan = &ap[(ir-whole)*kc]
 						}
 						ci := (ic+ir)*ldc + jc + jr
-						if mm == mr && nn == nr {
-							kern(kc, apan, ars, aks, bpan, ldbp, &c[ci], ldc, bt, load)
+						kern, rows, cols := ks.pick(mm, nn)
+						if mm == rows && nn == cols {
+							kern(kc, apan, ars, aks, &bpan[0], ldbp, &c[ci], ldc, bt, load)
 							continue
 						}
-						tile := &bufs.tile
-						kern(kc, apan, ars, aks, bpan, ldbp, &tile[0], nr, 0, 0)
-						for r := range mm {
-							row, t := c[ci+r*ldc:][:nn], tile[r*nr:][:nn]
-							for j := range row {
-								if load == 0 {
-									row[j] = t[j]
-								} else {
-									row[j] = bt*row[j] + t[j]
-								}
-							}
-						}
+						kern(kc, apan, ars, aks, &bpan[0], ldbp, &bufs.tile[0], nr, 0, 0)
+						addTile(c[ci:], ldc, bufs.tile[:], mm, nn, bt, load)
 					}
 				}
 			}
 		}
+	}
+}
+
+// addTile sets C[0:mm, 0:nn] to the same part of tile (row stride nr),
+// plus beta·C where load is not zero.
+func addTile(c []float32, ldc int, tile []float32, mm, nn int, beta float32, load int) {
+	for r := range mm {
+		row, t := c[r*ldc:][:nn], tile[r*nr:][:nn]
+		if load == 0 {
+			copy(row, t)
+			continue
+		}
+		for j := range row {
+			row[j] = beta*row[j] + t[j]
+		}
+	}
+}
+
+// packB packs columns [j0, j0+nc) and rows [p0, p0+kc) of op(B) into
+// dst as pack does, whole panels of a plain B with ks.pack16.
+func (ks *gemmKernels) packB(b []float32, ldb int, tB bool, j0, p0, nc, kc int, dst []float32) {
+	full := 0 // columns packed by pack16
+	if !tB {
+		full = nc / nr * nr
+		if full > 0 {
+			_ = b[(p0+kc-1)*ldb+j0+full-1] // pack16 reads without bounds checks
+		}
+		for t := 0; t < full; t += nr {
+			ks.pack16(kc, &b[p0*ldb+j0+t], ldb, &dst[t*kc])
+		}
+	}
+	if full < nc {
+		pack(b, ldb, !tB, nr, j0+full, p0, nc-full, kc, dst[full*kc:])
+	}
+}
+
+// packPanel16Go is packPanel16 in Go.
+func packPanel16Go(kc int, src *float32, lds int, dst *float32) {
+	if kc == 0 {
+		return
+	}
+	s, d := unsafe.Slice(src, (kc-1)*lds+nr), unsafe.Slice(dst, kc*nr)
+	for p := range kc {
+		copy(d[p*nr:][:nr], s[p*lds:][:nr])
 	}
 }
 
@@ -241,25 +308,40 @@ func pack(x []float32, ld int, oContiguous bool, w, o0, p0, count, kc int, dst [
 	}
 }
 
-// kernelGo is the micro-kernel in Go: the reference the assembly one is
-// tested against, and a way to test the blocking on any CPU.
+// kernelGo is the 6×16 micro-kernel in Go: the reference the assembly
+// one is tested against, and a way to test the blocking on any CPU.
 func kernelGo(k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int) {
+	tileGo(mr, nr, k, a, ars, aks, b, ldb, c, ldc, beta, load)
+}
+
+// kernelGoShape returns the rows×cols micro-kernel in Go.
+func kernelGoShape(rows, cols int) microKernel {
+	return func(k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int) {
+		tileGo(rows, cols, k, a, ars, aks, b, ldb, c, ldc, beta, load)
+	}
+}
+
+// tileGo is the rows×cols (at most mr×nr) micro-kernel in Go.
+func tileGo(rows, cols, k int, a *float32, ars, aks int, b *float32, ldb int, c *float32, ldc int, beta float32, load int) {
 	var acc [mr * nr]float32
-	ap := unsafe.Slice(a, (mr-1)*ars+(k-1)*aks+1)
-	bp := unsafe.Slice(b, (k-1)*ldb+nr)
+	var ap, bp []float32
+	if k > 0 {
+		ap = unsafe.Slice(a, (rows-1)*ars+(k-1)*aks+1)
+		bp = unsafe.Slice(b, (k-1)*ldb+cols)
+	}
 	for p := range k {
-		bv := bp[p*ldb:][:nr]
-		for r := range mr {
+		bv := bp[p*ldb:][:cols]
+		for r := range rows {
 			av := ap[r*ars+p*aks]
-			row := acc[r*nr:][:nr]
+			row := acc[r*nr:][:cols]
 			for j := range row {
 				row[j] += av * bv[j]
 			}
 		}
 	}
-	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
-	for r := range mr {
-		row := cs[r*ldc:][:nr]
+	cs := unsafe.Slice(c, (rows-1)*ldc+cols)
+	for r := range rows {
+		row := cs[r*ldc:][:cols]
 		for j := range row {
 			if load == 0 {
 				row[j] = acc[r*nr+j]

@@ -49,16 +49,21 @@ func naiveSgemm(tA, tB bool, m, n, k int, a []float32, lda int, b []float32, ldb
 }
 
 // TestSgemm: the blocked GEMM with each set of kernels agrees with a
-// float64 product for every transpose, for sizes on and off the tile
-// (6×16, 4×3) and block edges, B read in place and packed, with padded
-// strides, beta 0 (C full of NaN, which must not leak), 1 and 0.5, and
+// float64 product for every transpose, for sizes on and off the tiles
+// (6×16 and its edge kernels, 4×3) and block edges, B packed panel by
+// panel and by blocks, with padded strides, beta 0 (C full of NaN, which must not leak), 1 and 0.5, and
 // k = 0.
 func TestSgemm(t *testing.T) {
 	type size struct{ m, n, k int }
-	// m ≤ directM reads a plain B in place, a larger m packs it; A·Bᵀ
+	// m ≤ blockM packs B panel by panel, a larger m by blocks; A·Bᵀ
 	// takes the dot kernel for m ≤ dotM and k ≥ dotMinK: whole tiles
 	// (8×6), in two passes over k (1032), and edge tiles (13×33×257).
+	// m = 16, 32, 11 and blockM+16 end on a 4-, 2-, 5- and 4-row tile,
+	// n = 24, 28 and 40 on 8, 12 and 8 columns (the 6×8 kernel writes
+	// C itself for 8), k = 6 and 7 leave 2 and 3 past the kernels'
+	// groups of four steps.
 	sizes := []size{{1, 1, 1}, {6, 16, 1}, {5, 15, 3}, {7, 17, 0}, {13, 33, 257}, {9, 131, 40}, {directM + 6, 35, 20},
+		{16, 24, 37}, {32, 28, 6}, {11, 40, 7}, {blockM + 16, 21, 9},
 		{2 * dr, 2 * dc, dotMinK}, {2 * dr, 2 * dc, dotK + 8}}
 	if !testing.Short() {
 		sizes = append(sizes, size{97, 40, 300}, size{12, 2050, 7}, size{200, 70, 520})
@@ -241,10 +246,10 @@ func BenchmarkSgemmABt(b *testing.B) {
 			f    func()
 		}{
 			{"dot", func() { sgemmDotProducts(ks.dot, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, bufs) }},
-			{"packed", func() { sgemmPacked(ks.tile, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
-			{"wgrad", func() { sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &src, bufs) }},
+			{"packed", func() { sgemmPacked(&ks, false, true, s.m, s.n, s.k, a, s.k, bm, s.k, 1, c, s.n, nil, nil, bufs) }},
+			{"wgrad", func() { sgemmPacked(&ks, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &src, bufs) }},
 			{"wgrad-gopack", func() {
-				sgemmPacked(ks.tile, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &gsrc, bufs)
+				sgemmPacked(&ks, false, false, s.n, s.m, s.k, bm, s.k, nil, 0, 1, c, s.m, nil, &gsrc, bufs)
 			}},
 		} {
 			b.Run(s.name+"/"+p.name, func(b *testing.B) {
