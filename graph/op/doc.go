@@ -15,7 +15,9 @@
 // next, and split a batch over GOMAXPROCS workers of one shared pool.
 // Convolutions are im2col followed by a matrix product; float32 3×3
 // stride-1 ones with enough channels take Winograd's F(2×2,3×3)
-// (winograd.go: 16 smaller products), and the other larger float32 ones
+// (winograd.go: 16 smaller products) or, with 128 to 256 channels,
+// F(4×4,3×3) (winograd4.go: 36), their data gradients F(2×2,3×3) too
+// (winograd_xgrad.go), and the other larger float32 ones
 // an implicit GEMM that builds the columns straight into the product's
 // packed panels (im2col_panels.go). The products and
 // the pool are package internal/gemm: a packed, register-blocked float32

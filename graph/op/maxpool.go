@@ -99,11 +99,12 @@ func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 }
 
 // orderKey maps a float32 to an integer ordered like the float, with -0
-// and +0 equal; a NaN gets some key (the callers handle NaNs apart).
-func orderKey(v float32) int {
+// and +0 equal; a NaN gets some key (the callers handle NaNs apart). The
+// keys span 2³², so their differences need 64 bits (int is 32 on 386).
+func orderKey(v float32) int64 {
 	b := int32(math.Float32bits(v))
 	k := b ^ ((b >> 31) & 0x7fffffff) // negative floats: reverse the order
-	return int(k - (k >> 31))         // -0 (key -1) joins +0 (key 0)
+	return int64(k) - int64(k>>31)    // -0 (key -1) joins +0 (key 0)
 }
 
 // maxPool2x2F32 is maxPool2x2 for float32 without data-dependent
@@ -138,10 +139,10 @@ func maxPool2x2F32(g *poolGeom, x, out []float32, idx []int32, lo, hi int) {
 				// m is -1 where the right/lower candidate is strictly
 				// greater (the first maximum wins ties).
 				m1 := (ka - kb) >> 63
-				tk, to := ka+(kb-ka)&m1, c-m1
+				tk, to := ka+(kb-ka)&m1, c-int(m1)
 				m2 := (kc - kd) >> 63
-				bk, bo := kc+(kd-kc)&m2, w+c-m2
-				to += (bo - to) & ((tk - bk) >> 63)
+				bk, bo := kc+(kd-kc)&m2, w+c-int(m2)
+				to += (bo - to) & int((tk-bk)>>63)
 				v := pair[to]
 				if s := a + b + cc + d; s != s {
 					v, to = max2x2(a, b, cc, d, c, w)

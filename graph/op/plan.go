@@ -208,8 +208,9 @@ type scratchPools struct {
 	wino           winogradBufs
 }
 
-// winogradBufs are the per-worker buffers of a Winograd forward
-// (winograd.v, m and strip), shared by the kernels of a planned graph.
+// winogradBufs are the per-worker buffers of a Winograd forward or data
+// gradient (winograd.v, m and strip, borrowed in tilesPass), shared by
+// the kernels of a planned graph.
 type winogradBufs struct{ v, m, strip [][]float32 }
 
 // scratchSharer is a kernel whose scratch a plan can share.

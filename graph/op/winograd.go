@@ -119,8 +119,8 @@ type winograd struct {
 	f      *winogradFilters
 	own    winogradFilters
 	misses int
-	v, m   [][]float32 // per worker: 16 × C × chunk, 16 × O × chunk
-	strip  [][]float32 // per worker: 4 padded input rows (inputTiles)
+	v, m   [][]float32 // per worker: xis × C × chunk, xis × O × chunk
+	strip  [][]float32 // per worker: tile+2 padded input rows (fillStrip)
 	keep   []float32   // the im2col columns the backward reuses, or nil
 	wg     sync.WaitGroup
 
@@ -296,8 +296,9 @@ func sameBits(a, b []float32) bool {
 }
 
 var (
-	// winogradU is the unpacked U (16 × O × C) while it is computed and
-	// packed: one buffer for every kernel.
+	// winogradU is the unpacked U (xis × O × C; the data gradient's
+	// U', 16 × C × O, see xgradUStride) while it is computed and packed:
+	// one buffer for every kernel.
 	winogradU struct {
 		sync.Mutex
 		u []float32

@@ -107,25 +107,32 @@ func TestWinograd4Paths(t *testing.T) {
 
 // TestWinograd4Switch: one kernel whose tile size changes between calls
 // with the same weights does not reuse the filters it kept for the
-// other transform.
+// other transform: on 10×10, and on outputs of 2×2 and less, where both
+// tile sizes give one tile an image, so that the filters' geometry
+// (O, C, chunk) is the same for both and only the tile tells them apart
+// (batches of 16 or more: chunks wide enough for the micro-kernel, whose
+// packed filters are the ones kept).
 func TestWinograd4Switch(t *testing.T) {
 	rng := rand.New(rand.NewSource(12))
-	x, w := toF32(randTensor(rng, 1, 8, 10, 10)), toF32(randTensor(rng, 6, 8, 3, 3))
-	k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}}
-	out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(1, 6, 10, 10))
-	want, _ := naiveConv(tValues(x), tValues(w), nil, x.Shape(), w.Shape(), k.p)
-	withWinograd(winogradAlways, 0, func() {
-		for step, mode := range []winogradMode{winogradNever, winogradAlways, winogradAlways, winogradNever} {
-			with4(mode, func() {
-				if err := k.forward([]*tensor.Dense{x, w}, out); err != nil {
-					t.Fatal(err)
+	for _, s := range []struct{ n, hw, pad int }{{1, 10, 1}, {20, 4, 0}, {17, 1, 1}} {
+		x, w := toF32(randTensor(rng, s.n, 8, s.hw, s.hw)), toF32(randTensor(rng, 6, 8, 3, 3))
+		k := &convKernel{p: ConvParams{PadH: s.pad, PadW: s.pad}}
+		o := s.hw + 2*s.pad - 2
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, 6, o, o))
+		want, _ := naiveConv(tValues(x), tValues(w), nil, x.Shape(), w.Shape(), k.p)
+		withWinograd(winogradAlways, 0, func() {
+			for step, mode := range []winogradMode{winogradNever, winogradAlways, winogradAlways, winogradNever} {
+				with4(mode, func() {
+					if err := k.forward([]*tensor.Dense{x, w}, out); err != nil {
+						t.Fatal(err)
+					}
+				})
+				if _, rel := convErr(tValues(out), want); !(rel <= winograd4Tol) {
+					t.Errorf("%d×%d, batch %d, step %d (tile %d): error %.3g relative to the direct convolution", o, o, s.n, step, k.wino.tile, rel)
 				}
-			})
-			if _, rel := convErr(tValues(out), want); !(rel <= winograd4Tol) {
-				t.Errorf("step %d (tile %d): error %.3g relative to the direct convolution", step, k.wino.tile, rel)
 			}
-		}
-	})
+		})
+	}
 }
 
 // TestWinograd4SIMD: the assembly transforms give the scalar ones' bits
