@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -17,32 +18,39 @@ func TestSizeLimits(t *testing.T) {
 		build func(b *Builder, x *G.Node) *G.Node
 		input []int
 		want  []string
+		// wide: needs a 64-bit int, skipped under GOARCH=386 (there the
+		// overflowing product's output size overflows int itself and the
+		// convolution reports a kernel that does not fit).
+		wide bool
 	}{
 		{"conv padding", func(b *Builder, x *G.Node) *G.Node {
-			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 40})
-		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 1099511627776 or dilation 0 above 2147483647"}},
+			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: pow2(40)})
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 1099511627776 or dilation 0 above 2147483647"}, true},
 		{"conv output", func(b *Builder, x *G.Node) *G.Node {
 			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 20})
-		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: output of shape (1, 2, 2097154, 2097154)", "MaxElements"}},
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: output of shape (1, 2, 2097154, 2097154)", "MaxElements"}, false},
 		{"conv settings", func(b *Builder, x *G.Node) *G.Node {
-			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: 1 << 62})
-		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 4611686018427387904"}},
+			return b.Conv2d("conv", x, 2, 3, Conv2dOpts{Padding: pow2(62)})
+		}, []int{1, 1, 4, 4}, []string{"graph: conv: Conv2d: kernel 3, stride 0, padding 4611686018427387904"}, true},
 		{"conv columns", func(b *Builder, x *G.Node) *G.Node {
 			return b.Conv2d("conv", x, 1, 101, Conv2dOpts{Padding: 50, NoBias: true})
-		}, []int{1, 3, 4000, 4000}, []string{"graph: conv: Conv2d: im2col columns of shape (3, 101, 101, 4000, 4000)"}},
+		}, []int{1, 3, 4000, 4000}, []string{"graph: conv: Conv2d: im2col columns of shape (3, 101, 101, 4000, 4000)"}, false},
 		{"linear weight", func(b *Builder, x *G.Node) *G.Node {
 			return b.Scope("classifier").Linear("fc", x, 2000000000, LinearOpts{})
-		}, []int{1, 84}, []string{`parameter "classifier.fc.weight" of shape (2000000000, 84)`}},
+		}, []int{1, 84}, []string{`parameter "classifier.fc.weight" of shape (2000000000, 84)`}, false},
 		{"input", func(b *Builder, x *G.Node) *G.Node { return x }, []int{1, 100000000, 28, 28},
-			[]string{"graph: x: input of shape (1, 100000000, 28, 28)"}},
+			[]string{"graph: x: input of shape (1, 100000000, 28, 28)"}, false},
 		{"adaptive pool", func(b *Builder, x *G.Node) *G.Node {
-			return b.AdaptiveAvgPool2d("pool", x, 1<<40, 1)
-		}, []int{1, 1, 4, 4}, []string{"graph: pool: AdaptiveAvgPool2d: output of shape (1, 1, 1099511627776, 1)"}},
+			return b.AdaptiveAvgPool2d("pool", x, pow2(40), 1)
+		}, []int{1, 1, 4, 4}, []string{"graph: pool: AdaptiveAvgPool2d: output of shape (1, 1, 1099511627776, 1)"}, true},
 		{"overflowing product", func(b *Builder, x *G.Node) *G.Node {
 			return b.Conv2d("conv", x, 2, 1, Conv2dOpts{Padding: 1<<31 - 1})
-		}, []int{1, 1, 1, 1}, []string{"graph: conv: Conv2d: output of shape (1, 2, 4294967295, 4294967295)"}},
+		}, []int{1, 1, 1, 1}, []string{"graph: conv: Conv2d: output of shape (1, 2, 4294967295, 4294967295)"}, true},
 	}
 	for _, c := range cases {
+		if c.wide && strconv.IntSize < 64 {
+			continue
+		}
 		b := NewBuilder(NewParams(), Config{})
 		x := b.Input("x", c.input...)
 		if y := c.build(b, x); y != nil {
@@ -57,21 +65,29 @@ func TestSizeLimits(t *testing.T) {
 	}
 }
 
+// pow2 returns 1<<k as an int; a variable shift, so the tests that use
+// it compile where int has 32 bits (they are skipped there when k >= 31).
+func pow2(k uint) int { return 1 << k }
+
 func TestElements(t *testing.T) {
 	for _, c := range []struct {
 		shape []int
 		n     int
 		ok    bool
+		wide  bool // needs a 64-bit int (skipped under GOARCH=386)
 	}{
-		{[]int{}, 1, true},
-		{[]int{2, 3}, 6, true},
-		{[]int{0, 1 << 40}, 0, true},
-		{[]int{MaxElements}, MaxElements, true},
-		{[]int{MaxElements, 1}, MaxElements, true},
-		{[]int{1 << 16, 1 << 15}, 0, false},
-		{[]int{1 << 32, 1 << 32}, 0, false},
-		{[]int{-1}, 0, false},
+		{[]int{}, 1, true, false},
+		{[]int{2, 3}, 6, true, false},
+		{[]int{0, pow2(40)}, 0, true, true},
+		{[]int{MaxElements}, MaxElements, true, false},
+		{[]int{MaxElements, 1}, MaxElements, true, false},
+		{[]int{1 << 16, 1 << 15}, 0, false, false},
+		{[]int{pow2(32), pow2(32)}, 0, false, true},
+		{[]int{-1}, 0, false, false},
 	} {
+		if c.wide && strconv.IntSize < 64 {
+			continue
+		}
 		if n, ok := elements(c.shape); n != c.n || ok != c.ok {
 			t.Errorf("elements(%v) = %d, %v; want %d, %v", c.shape, n, ok, c.n, c.ok)
 		}
