@@ -119,6 +119,7 @@ type winograd struct {
 	f      *winogradFilters
 	own    winogradFilters
 	misses int
+	probe  weightProbe // a differentiated kernel's frozen weights (winograd_frozen.go)
 	v, m   [][]float32 // per worker: xis × C × chunk, xis × O × chunk
 	strip  [][]float32 // per worker: tile+2 padded input rows (fillStrip)
 	keep   []float32   // the im2col columns the backward reuses, or nil
@@ -165,14 +166,14 @@ func (k *winograd) forward(g convGeom, n int, x, w, b, out, keep []float32) {
 	shared, chunks := k.layout(winogradTile(&g, n))
 
 	k.f = &k.own
-	if k.misses >= 2 { // training: new weights every call
+	if k.borrows(w) { // training: new weights every call
 		winogradShared.Lock()
 		defer winogradShared.Unlock()
 		k.f, k.own = &winogradShared.f, winogradFilters{}
 	}
 	as := [3]int{g.outC, g.c, k.chunk}
 	if k.holds(as) {
-		k.misses = 0
+		k.misses, k.probe.kept, k.probe.wait = 0, false, 0
 	} else {
 		k.misses++
 		winogradU.Lock()

@@ -1,0 +1,134 @@
+package op
+
+import (
+	"math/rand"
+	"testing"
+
+	G "gorgonia.org/gorgonia"
+	"gorgonia.org/tensor"
+)
+
+// winogradTrainConv is a 3×3 convolution of a training graph (its weight
+// gradient taken) on the Winograd path, and a run of its machine that
+// checks the output against the direct convolution.
+type winogradTrainConv struct {
+	x, w *tensor.Dense
+	k    *convKernel
+	run  func(call string)
+}
+
+func newWinogradTrainConv(t *testing.T, seed int64) *winogradTrainConv {
+	t.Helper()
+	rng := rand.New(rand.NewSource(seed))
+	g := G.NewGraph()
+	xn := G.NodeFromAny(g, toF32(randTensor(rng, 1, 16, 12, 12)), G.WithName("x"))
+	wn := G.NodeFromAny(g, toF32(randTensor(rng, 16, 16, 3, 3)), G.WithName("w"))
+	p := ConvParams{PadH: 1, PadW: 1}
+	y, err := Conv2d(xn, wn, nil, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cost, err := G.Sum(G.Must(G.Reshape(y, tensor.Shape{y.Shape().TotalSize()})), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := G.Grad(cost, wn); err != nil {
+		t.Fatal(err)
+	}
+	vm := G.NewTapeMachine(g)
+	t.Cleanup(func() { vm.Close() })
+	c := &winogradTrainConv{x: xn.Value().(*tensor.Dense), w: wn.Value().(*tensor.Dense), k: y.Op().(*customOp).k.(*convKernel)}
+	c.run = func(call string) {
+		t.Helper()
+		vm.Reset()
+		if err := vm.RunAll(); err != nil {
+			t.Fatal(err)
+		}
+		want, _ := naiveConv(tValues(c.x), tValues(c.w), nil, c.x.Shape(), c.w.Shape(), p)
+		if _, rel := convErr(tValues(y.Value().(*tensor.Dense)), want); !(rel <= forcedTol()) {
+			t.Fatalf("%s: error %.3g relative to the direct convolution", call, rel)
+		}
+	}
+	return c
+}
+
+// TestWinogradFrozen: a convolution of a training graph whose weights do
+// not change (a frozen layer) keeps its transformed filters from its
+// third call on instead of recomputing them every call, and still sees
+// any change of its weights, down to one weight the probe does not
+// look at; weights that then change every call send it back to the
+// shared filters, with no copy of its weights kept.
+func TestWinogradFrozen(t *testing.T) {
+	withWinograd(winogradAlways, 0, func() {
+		c := newWinogradTrainConv(t, 9)
+		ws, wk := c.w.Float32s(), &c.k.wino
+		for call := range 4 {
+			c.run("frozen")
+			if call >= 2 && (wk.misses != 0 || len(wk.own.w) != len(ws)) {
+				t.Fatalf("frozen weights, call %d: %d misses, %d of %d weights kept; want 0 (filters reused) and all",
+					call, wk.misses, len(wk.own.w), len(ws))
+			}
+		}
+		ws[len(ws)-1] += 0.5 // not probed: the comparison of every weight sees it
+		c.run("last weight changed")
+		if wk.misses != 1 {
+			t.Errorf("last weight changed: %d misses, want 1 (filters recomputed)", wk.misses)
+		}
+		for call := range 6 {
+			for i := range ws {
+				ws[i] *= 0.99
+			}
+			c.run("trained")
+			if call >= 2 && (wk.misses < 2 || len(wk.own.w) != 0) {
+				t.Fatalf("new weights every call, call %d: %d misses, %d weights kept; want >= 2 and none (shared filters)",
+					call, wk.misses, len(wk.own.w))
+			}
+		}
+	})
+}
+
+// TestWinogradTrainedNeverKeeps: a convolution of a training graph whose
+// weights change every call never keeps a copy of them, from its first
+// call on (see differentiated).
+func TestWinogradTrainedNeverKeeps(t *testing.T) {
+	withWinograd(winogradAlways, 0, func() {
+		c := newWinogradTrainConv(t, 10)
+		ws, wk := c.w.Float32s(), &c.k.wino
+		for call := range 5 {
+			c.run("trained")
+			if len(wk.own.w) != 0 {
+				t.Fatalf("call %d: %d weights kept, want none", call, len(wk.own.w))
+			}
+			for i := range ws {
+				ws[i] += 0.01
+			}
+		}
+	})
+}
+
+// TestWeightProbeBackoff: where updates leave the probed weights alone,
+// the kernel keeps its filters after a probe, and after each keep that
+// did not last the next probe waits twice as many calls.
+func TestWeightProbeBackoff(t *testing.T) {
+	w := make([]float32, 9*16*16)
+	k := &winograd{misses: 2}
+	var kept []int
+	for call := range 40 {
+		w[1] += 1 // between probed weights
+		if !k.borrows(w) {
+			kept = append(kept, call)
+			k.misses = 2 // as two calls with new weights in their own filters
+		}
+	}
+	// Probes at calls 0 (records) and 1 (keeps); then, after each keep,
+	// waits of 1, 2, 4, 8 and 16 calls before the next probe keeps.
+	want := []int{1, 3, 6, 11, 20, 37}
+	if len(kept) != len(want) {
+		t.Fatalf("kept at calls %v, want %v", kept, want)
+	}
+	for i := range want {
+		if kept[i] != want[i] {
+			t.Fatalf("kept at calls %v, want %v", kept, want)
+		}
+	}
+}
