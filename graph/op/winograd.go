@@ -259,7 +259,7 @@ type winogradFilters struct {
 // weights, compared bit for bit with w at every call, split over the
 // workers by output channel (phaseCheck). A kernel whose weights changed
 // twice in a row (training) stops keeping them and borrows
-// winogradShared's instead.
+// winogradShared's instead, until they stop changing (borrows).
 //
 // The comparison is the cheapest exact test there is: the weights are
 // the store's tensors, which callers may write directly, so no version
