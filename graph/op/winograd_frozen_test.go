@@ -4,6 +4,8 @@ import (
 	"math/rand"
 	"testing"
 
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
+
 	G "gorgonia.org/gorgonia"
 	"gorgonia.org/tensor"
 )
@@ -62,16 +64,20 @@ func TestWinogradFrozen(t *testing.T) {
 	withWinograd(winogradAlways, 0, func() {
 		c := newWinogradTrainConv(t, 9)
 		ws, wk := c.w.Float32s(), &c.k.wino
-		for call := range 4 {
+		c.run("first call")
+		// Where the GEMMs read the shared unpacked U (no micro-kernel:
+		// GOARCH=386, purego), no kernel keeps filters, frozen or not.
+		keeps := gemm.UsePanels(c.w.Shape()[0], wk.chunk)
+		for call := 1; call < 4; call++ {
 			c.run("frozen")
-			if call >= 2 && (wk.misses != 0 || len(wk.own.w) != len(ws)) {
+			if keeps && call >= 2 && (wk.misses != 0 || len(wk.own.w) != len(ws)) {
 				t.Fatalf("frozen weights, call %d: %d misses, %d of %d weights kept; want 0 (filters reused) and all",
 					call, wk.misses, len(wk.own.w), len(ws))
 			}
 		}
 		ws[len(ws)-1] += 0.5 // not probed: the comparison of every weight sees it
 		c.run("last weight changed")
-		if wk.misses != 1 {
+		if keeps && wk.misses != 1 {
 			t.Errorf("last weight changed: %d misses, want 1 (filters recomputed)", wk.misses)
 		}
 		for call := range 6 {
