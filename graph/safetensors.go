@@ -21,9 +21,11 @@ import (
 
 const maxHeader = 100 << 20 // a header larger than 100 MiB is corrupt
 
+const maxInt = int(^uint(0) >> 1) // the largest int: 2³¹-1 on 32-bit machines
+
 type stEntry struct {
 	Dtype   string   `json:"dtype"`
-	Shape   []int    `json:"shape"`
+	Shape   []int64  `json:"shape"` // int64: a 32-bit int must not reject a large shape before check names it
 	Offsets [2]int64 `json:"data_offsets"`
 }
 
@@ -64,7 +66,10 @@ func WriteSafetensorsAs(w io.Writer, ts map[string]*tensor.Dense, meta map[strin
 		}
 		dts[i] = d
 		size := int64(t.Shape().TotalSize()) * d.Size
-		shape := append([]int{}, t.Shape()...)
+		shape := make([]int64, len(t.Shape()))
+		for j, n := range t.Shape() {
+			shape[j] = int64(n)
+		}
 		header[n] = stEntry{Dtype: d.Name, Shape: shape, Offsets: [2]int64{off, off + size}}
 		off += size
 	}
@@ -221,11 +226,11 @@ func (e stEntry) check(key string) (stdtype.Dtype, error) {
 	}
 	size := int64(1)
 	for _, n := range e.Shape {
-		if n < 0 || int64(n) > 1<<31 {
+		if n < 0 || n > 1<<31 {
 			return d, errors.Errorf("tensor %q: bad shape %v", key, e.Shape)
 		}
-		size *= int64(n)
-		if size > 1<<34 {
+		size *= n
+		if size > 1<<34 || size > int64(maxInt) {
 			return d, errors.Errorf("tensor %q: shape %v too large", key, e.Shape)
 		}
 	}
@@ -240,7 +245,10 @@ func (e stEntry) check(key string) (stdtype.Dtype, error) {
 
 // decode builds the tensor from its bytes; a rank-0 entry is a scalar.
 func (e namedEntry) decode(b []byte) *tensor.Dense {
-	shape := append(tensor.Shape{}, e.Shape...)
+	shape := make(tensor.Shape, len(e.Shape))
+	for i, n := range e.Shape {
+		shape[i] = int(n) // check bounded the product by maxInt
+	}
 	return tensor.New(tensor.WithShape(shape...), tensor.WithBacking(e.dt.Decode(b)))
 }
 
