@@ -71,9 +71,11 @@ type convKernel struct {
 	// in pan, instead of a columns matrix.
 	panels bool
 	pan    []im2colPanels
-	// c32, c64 and cwg split one sample's im2col over the workers (batch 1).
+	// c32, c64 and cwg split one sample's im2col over the workers (batch 1),
+	// ps its phase split for the panels (useSplit).
 	c32 im2colJob[float32]
 	c64 im2colJob[float64]
+	ps  phaseSplitJob
 	cwg sync.WaitGroup
 	// wino: the Winograd forward of float32 3×3 convolutions (winograd.go).
 	wino winograd
@@ -139,6 +141,7 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				for len(k.pan) < w {
 					k.pan = append(k.pan, im2colPanels{})
 				}
+				k.s32.prepare(w) // the split samples (useSplit)
 			} else {
 				convPrepare(k, &k.s32, w)
 				if n > 1 {
@@ -282,6 +285,16 @@ func convPanels(k *convKernel, worker, i int, o []float32, beta float32) {
 	src := &k.pan[worker]
 	*src = im2colPanels{g: g, x: elems[float32](k.in[0])[i*g.chw:][:g.chw]}
 	defer func() { *src = im2colPanels{} }() // drop the references to the tensors
+	if g.useSplit() {
+		src.split = k.s32.get(worker, g.splitSize())
+		if k.n == 1 { // the pool is free: split the rows over it
+			k.ps = phaseSplitJob{g: g, x: src.x, split: src.split}
+			split(&k.ps, g.c*g.h, g.chw, &k.cwg)
+			k.ps = phaseSplitJob{}
+		} else {
+			splitPhases(g, src.x, src.split, 0, g.c*g.h)
+		}
+	}
 	j := gemm.PanelJob{M: g.outC, N: g.ohw, K: g.ckk, A: elems[float32](k.in[1]), LDA: g.ckk, B: src, Beta: beta, C: o, LDC: g.ohw}
 	if k.n > 1 || gemm.MaxWorkers == 1 {
 		j.RunRange(worker, 0, j.Units())
