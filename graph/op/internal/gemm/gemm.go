@@ -91,7 +91,9 @@ func Gemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 			return
 		}
 	}
-	if !tileGEMM || (m <= tileM && n <= tileN && k <= maxK) {
+	// k = 0 is C = beta·C, done by BLAS untiled (the tile loop over k
+	// would leave C as it was, NaN included, for beta 0).
+	if !tileGEMM || k == 0 || (m <= tileM && n <= tileN && k <= maxK) {
 		rawGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
