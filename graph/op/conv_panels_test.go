@@ -15,25 +15,28 @@ import (
 // columns) and on one, and at batch 3: output channels off the
 // 6-row tile, pixels off the 16-column panel, C·KH·KW crossing the GEMM's
 // 256-deep blocks, strides, dilation, padding, with and without bias;
-// panelsMinBytes 0 sends the few-channel products to the panels too.
+// panelsMinBytes 0 sends the few-channel products to the panels too. A
+// strided 1×1 convolution takes im2col's subsample and the plain product
+// instead (noPanels).
 func TestConv2dPanels(t *testing.T) {
 	if !gemm.UsePanels(64, 64) {
 		t.Skip("no micro-kernel on this CPU: the float32 forward never takes panels")
 	}
 	cases := []struct {
-		name   string
-		xs, ws []int
-		p      ConvParams
-		bias   bool
+		name     string
+		xs, ws   []int
+		p        ConvParams
+		bias     bool
+		noPanels bool
 	}{
-		{"3x3 same, K 270 crossing blockK", []int{1, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true},
-		{"few pixels: split by rows", []int{1, 40, 7, 7}, []int{131, 40, 3, 3}, ConvParams{PadH: 1, PadW: 1}, false},
-		{"stride 2", []int{1, 5, 23, 20}, []int{67, 5, 3, 3}, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, true},
-		{"7x7 stride 2 pad 3", []int{1, 3, 30, 34}, []int{13, 3, 7, 7}, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}, false},
-		{"dilation 2", []int{1, 6, 15, 18}, []int{80, 6, 3, 3}, ConvParams{PadH: 2, PadW: 2, DilationH: 2, DilationW: 2}, true},
-		{"1x1 stride 2", []int{1, 9, 20, 21}, []int{100, 9, 1, 1}, ConvParams{StrideH: 2, StrideW: 2}, false},
-		{"no padding, few channels", []int{1, 4, 18, 40}, []int{8, 4, 5, 5}, ConvParams{}, true},
-		{"batch 3", []int{3, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true},
+		{"3x3 same, K 270 crossing blockK", []int{1, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true, false},
+		{"few pixels: split by rows", []int{1, 40, 7, 7}, []int{131, 40, 3, 3}, ConvParams{PadH: 1, PadW: 1}, false, false},
+		{"stride 2", []int{1, 5, 23, 20}, []int{67, 5, 3, 3}, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, true, false},
+		{"7x7 stride 2 pad 3", []int{1, 3, 30, 34}, []int{13, 3, 7, 7}, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}, false, false},
+		{"dilation 2", []int{1, 6, 15, 18}, []int{80, 6, 3, 3}, ConvParams{PadH: 2, PadW: 2, DilationH: 2, DilationW: 2}, true, false},
+		{"1x1 stride 2", []int{1, 9, 20, 21}, []int{100, 9, 1, 1}, ConvParams{StrideH: 2, StrideW: 2}, false, true},
+		{"no padding, few channels", []int{1, 4, 18, 40}, []int{8, 4, 5, 5}, ConvParams{}, true, false},
+		{"batch 3", []int{3, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true, false},
 	}
 	defer func(w, b int) { gemm.MaxWorkers, panelsMinBytes = w, b }(gemm.MaxWorkers, panelsMinBytes)
 	panelsMinBytes = 0
@@ -58,8 +61,8 @@ func TestConv2dPanels(t *testing.T) {
 				if err := k.forward(in32, out); err != nil {
 					t.Fatal(err)
 				}
-				if !k.panels {
-					t.Fatal("the forward did not take the panels")
+				if k.panels == tc.noPanels {
+					t.Fatalf("the forward took the panels: %t, want %t", k.panels, !tc.noPanels)
 				}
 				tNear(t, "y", tValues(out), want, 1e-4)
 			})

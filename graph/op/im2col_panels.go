@@ -15,7 +15,63 @@ import (
 type im2colPanels struct {
 	g *convGeom
 	x []float32 // the sample (C,H,W)
+	// split is x with the columns of each input row grouped by phase
+	// (splitPhases), for a column stride over 1, or nil to read x: a
+	// panel row within one output row, a strided read of x, is then 16
+	// consecutive values (ResNet's 7×7 stride-2 stem: im2colPanel was 40%
+	// of its time).
+	split []float32
 }
+
+// phaseSlack is the values before and after a split sample: a panel row
+// whose first or last columns fall in the padding reads up to a panel's
+// width past the sample's ends.
+const phaseSlack = gemm.PanelWidth
+
+// phaseWidth is the values of one phase of a split input row, ⌈W/SW⌉.
+func (g *convGeom) phaseWidth() int { return (g.w + g.sw - 1) / g.sw }
+
+// splitSize is the length of a split sample: C·H rows of SW phases.
+func (g *convGeom) splitSize() int { return g.c*g.h*g.sw*g.phaseWidth() + 2*phaseSlack }
+
+// useSplit reports whether the panels read a split sample: strided, with
+// output rows of at least a panel (a panel spread over several output
+// rows is gathered from x).
+func (g *convGeom) useSplit() bool { return g.sw > 1 && g.ow >= gemm.PanelWidth }
+
+// splitPhases writes input rows [lo, hi) (of the C·H rows of x) into
+// split: row r at phaseSlack + r·SW·P (P = phaseWidth), its column ix at
+// (ix mod SW)·P + ix/SW, so that the columns a strided output row reads
+// under one tap are consecutive. The values past a short phase are left
+// as they were: no panel reads them unmasked.
+func splitPhases(g *convGeom, x, split []float32, lo, hi int) {
+	hw := g.phaseWidth()
+	for r := lo; r < hi; r++ {
+		src := x[r*g.w:][:g.w]
+		row := split[phaseSlack+r*g.sw*hw:][:g.sw*hw]
+		if g.sw == 2 {
+			even, odd := row[:hw], row[hw:][:g.w/2]
+			for k := range odd {
+				even[k], odd[k] = src[2*k], src[2*k+1]
+			}
+			if g.w%2 == 1 {
+				even[hw-1] = src[g.w-1]
+			}
+			continue
+		}
+		for ix, v := range src {
+			row[ix%g.sw*hw+ix/g.sw] = v
+		}
+	}
+}
+
+// phaseSplitJob splits a sample's rows over the workers.
+type phaseSplitJob struct {
+	g        *convGeom
+	x, split []float32
+}
+
+func (j *phaseSplitJob) RunRange(_, lo, hi int) { splitPhases(j.g, j.x, j.split, lo, hi) }
 
 // maxPanelTaps bounds the kernel height and width im2colPanels takes (its
 // masks live in fixed arrays; the zoo's largest kernel is AlexNet's 11),
@@ -37,7 +93,7 @@ func (s *im2colPanels) PackPanels(dst []float32, p0, kc, j0, nc int) {
 		rows.fill(s.g, p0+r0, n)
 		for t := 0; t*w < nc; t++ {
 			q0 := j0 + t*w
-			im2colPanel(s.g, s.x, dst[t*kc*w+r0*w:][:n*w], &rows, n, q0, min(w, j0+nc-q0))
+			im2colPanel(s.g, s.x, s.split, dst[t*kc*w+r0*w:][:n*w], &rows, n, q0, min(w, j0+nc-q0))
 		}
 	}
 }
@@ -47,17 +103,26 @@ func (s *im2colPanels) PackPanels(dst []float32, p0, kc, j0, nc int) {
 const panelRows = 256
 
 // panelRowTable holds, for rows p0 .. p0+n of the columns, row (c, i, j)'s
-// offset in the sample, c·H·W + i·dh·W + j·dw, and its tap i·KW + j.
+// offset in the sample, c·H·W + i·dh·W + j·dw, its tap i·KW + j, and its
+// offset in a split sample (splitPhases) less phaseSlack: with
+// e = j·dw − pw, (c·H + i·dh)·SW·P + (e mod SW)·P + ⌊e/SW⌋, so that
+// output pixel (oy, ox) reads it at phaseSlack + (oy·sh − ph)·SW·P + ox
+// + that.
 type panelRowTable struct {
-	off [panelRows]int32
-	tap [panelRows]uint8
+	off  [panelRows]int32
+	soff [panelRows]int32
+	tap  [panelRows]uint8
 }
 
 func (rt *panelRowTable) fill(g *convGeom, p0, n int) {
 	taps := g.kh * g.kw
 	c, i, j := p0/taps, p0%taps/g.kw, p0%g.kw
+	rw := g.sw * g.phaseWidth()
 	for r := range n {
 		rt.off[r] = int32(c*g.h*g.w + i*g.dh*g.w + j*g.dw)
+		e := j*g.dw - g.pw
+		q := (e%g.sw + g.sw) % g.sw
+		rt.soff[r] = int32((c*g.h+i*g.dh)*rw + q*g.phaseWidth() + (e-q)/g.sw)
 		rt.tap[r] = uint8(i*g.kw + j)
 		if j++; j == g.kw {
 			if j, i = 0, i+1; i == g.kh {
@@ -75,8 +140,9 @@ func (rt *panelRowTable) fill(g *convGeom, p0, n int) {
 // mask), else 0. Where the offsets of the columns are evenly spaced by
 // the stride (the panel within one output row, or, for unit stride, the
 // output as wide as the input), a row is one strided read, with the
-// padding columns zeroed afterwards; else it is gathered.
-func im2colPanel(g *convGeom, x, panel []float32, rt *panelRowTable, n, q0, cnt int) {
+// padding columns zeroed afterwards, or one copy from split (when not
+// nil: x split by splitPhases) for a stride over 1; else it is gathered.
+func im2colPanel(g *convGeom, x, split, panel []float32, rt *panelRowTable, n, q0, cnt int) {
 	const w = gemm.PanelWidth
 	var off, iy0, ix0 [w]int
 	oy, ox := q0/g.ow, q0%g.ow
@@ -114,11 +180,21 @@ func im2colPanel(g *convGeom, x, panel []float32, rt *panelRowTable, n, q0, cnt 
 	}
 	all := uint16(1<<cnt - 1)
 	span := (w-1)*g.sw + 1 // the input a strided row reads
+	// The split sample's offset of column 0 less the row's soff.
+	sbase := phaseSlack + iy0[0]*g.sw*g.phaseWidth() + q0%g.ow
 	for r := range n {
 		d := int(rt.off[r])
 		ok := tapOK[rt.tap[r]]
 		dp := (*[w]float32)(panel[r*w:][:w])
 		switch s := off[0] + d; {
+		case even && split != nil && ok != 0:
+			// A tap of a valid row: its 16 columns are consecutive in
+			// split, and no further than a panel past either end.
+			v := *(*[w]float32)(split[sbase+int(rt.soff[r]):][:w]) // through a value: no memmove call
+			*dp = v
+			for z := all &^ ok; z != 0; z &= z - 1 {
+				dp[bits.TrailingZeros16(z)] = 0
+			}
 		case even && (ok == all || s >= 0 && s+span <= len(x)):
 			// The padding columns read the neighbouring input row (or
 			// channel): zero them after.

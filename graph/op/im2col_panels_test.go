@@ -1,6 +1,7 @@
 package op
 
 import (
+	"math"
 	"math/rand"
 	"testing"
 
@@ -14,7 +15,9 @@ import (
 // geometries that take the one-copy path (unit stride, output as wide
 // as the input or panels within one output row) and the gather path
 // (strides, dilation, padding wider than the kernel reach, outputs
-// narrower than a panel).
+// narrower than a panel); strided ones also from the sample split by
+// phase (splitPhases, into a buffer of NaN: no value the split leaves
+// may reach a panel).
 func TestIm2colPanels(t *testing.T) {
 	cases := []struct {
 		name            string
@@ -34,7 +37,6 @@ func TestIm2colPanels(t *testing.T) {
 		{"11x11 stride 4", 2, 47, 47, 11, 11, ConvParams{StrideH: 4, StrideW: 4, PadH: 2, PadW: 2}},
 		{"3x1 stride 1,3", 2, 10, 50, 3, 1, ConvParams{StrideW: 3, PadH: 1}},
 	}
-	const pw = gemm.PanelWidth
 	rng := rand.New(rand.NewSource(9))
 	for _, tc := range cases {
 		g := newConvGeom(tc.c, tc.h, tc.w, 1, tc.kh, tc.kw, tc.p)
@@ -44,31 +46,49 @@ func TestIm2colPanels(t *testing.T) {
 		}
 		cols := make([]float32, g.ckk*g.ohw)
 		im2col(&g, x, cols)
-		src := &im2colPanels{g: &g, x: x}
+		srcs := []*im2colPanels{{g: &g, x: x}}
+		if g.sw > 1 {
+			split := make([]float32, g.splitSize())
+			for i := range split {
+				split[i] = float32(math.NaN())
+			}
+			splitPhases(&g, x, split, 0, g.c*g.h)
+			srcs = append(srcs, &im2colPanels{g: &g, x: x, split: split})
+		}
 		blocks := [][4]int{{0, g.ckk, 0, g.ohw}}
 		for range 20 {
 			p0, j0 := rng.Intn(g.ckk), rng.Intn(g.ohw)
 			blocks = append(blocks, [4]int{p0, 1 + rng.Intn(g.ckk-p0), j0, 1 + rng.Intn(g.ohw-j0)})
 		}
 		for _, b := range blocks {
-			p0, kc, j0, nc := b[0], b[1], b[2], b[3]
-			panels := (nc + pw - 1) / pw
-			dst := make([]float32, panels*kc*pw)
-			for i := range dst {
-				dst[i] = 99 // every entry must be written
+			for _, src := range srcs {
+				checkPanels(t, tc.name, &g, src, cols, b)
 			}
-			src.PackPanels(dst, p0, kc, j0, nc)
-			for q := range panels * pw {
-				for r := range kc {
-					var want float32
-					if q < nc {
-						want = cols[(p0+r)*g.ohw+j0+q]
-					}
-					if got := dst[q/pw*kc*pw+r*pw+q%pw]; got != want {
-						t.Fatalf("%s, block rows %d+%d columns %d+%d: row %d column %d = %g, want %g",
-							tc.name, p0, kc, j0, nc, p0+r, j0+q, got, want)
-					}
-				}
+		}
+	}
+}
+
+// checkPanels checks the panels src packs for block b (rows p0, kc,
+// columns j0, nc) against the columns cols.
+func checkPanels(t *testing.T, name string, g *convGeom, src *im2colPanels, cols []float32, b [4]int) {
+	t.Helper()
+	const pw = gemm.PanelWidth
+	p0, kc, j0, nc := b[0], b[1], b[2], b[3]
+	panels := (nc + pw - 1) / pw
+	dst := make([]float32, panels*kc*pw)
+	for i := range dst {
+		dst[i] = 99 // every entry must be written
+	}
+	src.PackPanels(dst, p0, kc, j0, nc)
+	for q := range panels * pw {
+		for r := range kc {
+			var want float32
+			if q < nc {
+				want = cols[(p0+r)*g.ohw+j0+q]
+			}
+			if got := dst[q/pw*kc*pw+r*pw+q%pw]; got != want {
+				t.Fatalf("%s (split %t), block rows %d+%d columns %d+%d: row %d column %d = %g, want %g",
+					name, src.split != nil, p0, kc, j0, nc, p0+r, j0+q, got, want)
 			}
 		}
 	}

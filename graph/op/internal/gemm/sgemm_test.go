@@ -352,3 +352,29 @@ type goTransposedB struct{ TransposedB }
 func (t *goTransposedB) PackPanels(dst []float32, p0, kc, j0, nc int) {
 	packT(transpose16Go, t.X, t.LD, j0, p0, nc, kc, dst)
 }
+
+// TestGemmThinABt: float32 A·Bᵀ products thinner than a tile with a long
+// inner dimension (a batch-1 Linear layer; useDot: the dot kernel, in
+// two passes over k for 1030) agree with a float64 product, with beta 0
+// (C full of NaN) and 1.
+func TestGemmThinABt(t *testing.T) {
+	rng := rand.New(rand.NewSource(5))
+	for _, s := range [][3]int{{1, 1000, 2048}, {1, 2, 128}, {3, 37, 1030}, {5, 16, 200}, {1, 7, 127}} {
+		m, n, k := s[0], s[1], s[2]
+		for _, beta := range []float32{0, 1} {
+			a, b, c := normals(rng, m*k), normals(rng, n*k), normals(rng, m*n)
+			if beta == 0 {
+				for i := range c {
+					c[i] = float32(math.NaN())
+				}
+			}
+			want, scale := naiveSgemm(false, true, m, n, k, a, k, b, k, beta, c, n)
+			Gemm(false, true, m, n, k, a, k, b, k, beta, c, n)
+			for i, w := range want {
+				if d := math.Abs(float64(c[i]) - w); !(d <= 1e-6*(scale[i]+1)) {
+					t.Fatalf("m=%d n=%d k=%d beta=%g: c[%d] = %g, want %g", m, n, k, beta, i, c[i], w)
+				}
+			}
+		}
+	}
+}
