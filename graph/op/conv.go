@@ -77,6 +77,8 @@ type convKernel struct {
 	cwg sync.WaitGroup
 	// wino: the Winograd forward of float32 3×3 convolutions (winograd.go).
 	wino winograd
+	// direct: the direct forward of thin float32 convolutions (convdirect.go).
+	direct directConv
 }
 
 func (k *convKernel) name() string {
@@ -133,6 +135,10 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 			if useWinograd(&k.g, n) && (!k.keep || winogradWithCols(&k.g)) {
 				convPrepare(k, &k.s32, w) // the kept columns, which the Winograd pass fills
 				k.winogradForward()
+				return nil
+			}
+			if k.panels = false; k.useDirect() {
+				k.directForward()
 				return nil
 			}
 			if k.panels = k.usePanels(); k.panels {

@@ -1,0 +1,140 @@
+package op
+
+import (
+	"fmt"
+	"math/rand"
+	"testing"
+
+	"github.com/convzoo/convzoo/graph/op/internal/gemm"
+	"gorgonia.org/tensor"
+)
+
+// directPaths runs f with the Go kernels, then with the assembly ones
+// where the CPU has them.
+func directPaths(t *testing.T, f func(t *testing.T)) {
+	saved := directKernels
+	defer func() { directKernels = saved }()
+	directKernels = [2]directKernel{directConvGo8x12, directConvGo16x6}
+	t.Run("go", f)
+	if directSIMD {
+		directKernels = saved
+		t.Run("asm", f)
+	}
+}
+
+// withDirect runs f with the direct convolution on or off and
+// gemm.MaxWorkers set to workers.
+func withDirect(on bool, workers int, f func()) {
+	defer func(u bool, w int) { directUse, gemm.MaxWorkers = u, w }(directUse, gemm.MaxWorkers)
+	directUse, gemm.MaxWorkers = on, workers
+	f()
+}
+
+var directCases = []struct {
+	name   string
+	xs, ws []int
+	p      ConvParams
+	bias   bool
+}{
+	{"lenet_conv1", []int{3, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{PadH: 2, PadW: 2}, true},
+	{"lenet_conv2", []int{3, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}, true},
+	{"lenet_conv1_batch1", []int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{PadH: 2, PadW: 2}, true},
+	{"lenet_conv2_batch1", []int{1, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}, false},
+	{"pad_uneven", []int{2, 3, 9, 17}, []int{5, 3, 5, 7}, ConvParams{PadH: 1, PadW: 3}, true},
+	{"width_eq_block8", []int{2, 2, 16, 16}, []int{8, 2, 5, 5}, ConvParams{}, true},
+	{"width_eq_block16", []int{2, 2, 8, 10}, []int{9, 2, 5, 5}, ConvParams{}, false},
+	{"one_channel_out", []int{2, 4, 7, 20}, []int{1, 4, 5, 5}, ConvParams{PadH: 2}, true},
+	{"7x7", []int{2, 3, 19, 13}, []int{16, 3, 7, 7}, ConvParams{PadH: 3, PadW: 3}, true},
+}
+
+// TestConv2dDirect compares the direct convolution with im2col + GEMM
+// and with float64 arithmetic on the same float32 inputs, on LeNet-5's
+// shapes and odd ones (padding, uneven widths, rows exactly one block
+// wide, batch 1), on one worker and two, with the Go and the assembly
+// kernels.
+func TestConv2dDirect(t *testing.T) {
+	directPaths(t, func(t *testing.T) {
+		for i, c := range directCases {
+			for _, workers := range []int{1, 2} {
+				t.Run(fmt.Sprintf("%s/w%d", c.name, workers), func(t *testing.T) {
+					rng := rand.New(rand.NewSource(int64(i)))
+					x, w := toF32(randTensor(rng, c.xs...)), toF32(randTensor(rng, c.ws...))
+					var b *tensor.Dense
+					var bv []float64
+					if c.bias {
+						b = toF32(randTensor(rng, c.ws[0]))
+						bv = tValues(b)
+					}
+					k := &convKernel{p: c.p, bias: c.bias}
+					k.g = newConvGeom(c.xs[1], c.xs[2], c.xs[3], c.ws[0], c.ws[2], c.ws[3], c.p)
+					if !k.useDirect() {
+						t.Fatalf("the direct convolution is not chosen for x %v w %v %+v", c.xs, c.ws, c.p)
+					}
+					// float64 arithmetic on the float32 inputs
+					want, _ := naiveConv(tValues(x), tValues(w), bv, c.xs, c.ws, c.p)
+					var got, gemmOut []float64
+					withDirect(true, workers, func() { got, _ = convDirect(t, x, w, b, c.p, false) })
+					withDirect(false, workers, func() { gemmOut, _ = convDirect(t, x, w, b, c.p, false) })
+					_, dr := convErr(got, want)
+					_, gr := convErr(gemmOut, want)
+					if !(dr <= 1e-6) {
+						t.Errorf("direct: error %.3g relative to the largest output, want <= 1e-6 (im2col+GEMM: %.3g)", dr, gr)
+					}
+					if _, r := convErr(got, gemmOut); !(r <= 1e-6) {
+						t.Errorf("direct differs from im2col+GEMM by %.3g relative", r)
+					}
+				})
+			}
+		}
+	})
+}
+
+// TestConv2dDirectNotChosen: strides, dilations, kernels under 5×5,
+// more than 16 output channels, rows narrower than a block, 1×1, and a
+// forward that keeps its columns take im2col + GEMM.
+func TestConv2dDirectNotChosen(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		xs, ws []int
+		p      ConvParams
+		keep   bool
+	}{
+		{"stride2", []int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{StrideW: 2}, false},
+		{"dilation2", []int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{DilationH: 2}, false},
+		{"3x3", []int{1, 1, 28, 28}, []int{6, 1, 3, 3}, ConvParams{}, false},
+		{"17_out", []int{1, 6, 14, 14}, []int{17, 6, 5, 5}, ConvParams{}, false},
+		{"narrow8", []int{1, 1, 15, 15}, []int{6, 1, 5, 5}, ConvParams{}, false},
+		{"narrow16", []int{1, 6, 9, 9}, []int{16, 6, 5, 5}, ConvParams{}, false},
+		{"kept", []int{1, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}, true},
+	} {
+		k := &convKernel{p: c.p, keep: c.keep}
+		k.g = newConvGeom(c.xs[1], c.xs[2], c.xs[3], c.ws[0], c.ws[2], c.ws[3], c.p)
+		if k.useDirect() {
+			t.Errorf("%s: the direct convolution is chosen for x %v w %v %+v keep %t", c.name, c.xs, c.ws, c.p, c.keep)
+		}
+	}
+}
+
+// TestConv2dDirectNoAlloc: after the first call, the direct forward
+// allocates nothing, at batch 1 (rows split over the workers) and above.
+func TestConv2dDirectNoAlloc(t *testing.T) {
+	if raceOn {
+		t.Skip("allocation counts under -race are not the program's")
+	}
+	rng := rand.New(rand.NewSource(7))
+	for _, n := range []int{1, 4} {
+		x, w, b := toF32(randTensor(rng, n, 1, 28, 28)), toF32(randTensor(rng, 6, 1, 5, 5)), toF32(randTensor(rng, 6))
+		k := &convKernel{p: ConvParams{PadH: 2, PadW: 2}, bias: true}
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(n, 6, 28, 28))
+		in := []*tensor.Dense{x, w, b}
+		if err := k.forward(in, out); err != nil {
+			t.Fatal(err)
+		}
+		if !k.useDirect() {
+			t.Fatal("the direct convolution is not chosen")
+		}
+		if a := testing.AllocsPerRun(5, func() { _ = k.forward(in, out) }); a != 0 {
+			t.Errorf("batch %d: %v allocations per call, want 0", n, a)
+		}
+	}
+}
