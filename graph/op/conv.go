@@ -138,7 +138,11 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				return nil
 			}
 			if k.panels = false; k.useDirect() {
-				k.directForward()
+				var b []float32
+				if k.bias {
+					b = elems[float32](in[2])
+				}
+				k.directForward(b, false)
 				return nil
 			}
 			if k.panels = k.usePanels(); k.panels {

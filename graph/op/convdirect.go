@@ -3,6 +3,8 @@ package op
 import (
 	"unsafe"
 
+	"gorgonia.org/tensor"
+
 	"github.com/convzoo/convzoo/graph/op/internal/gemm"
 )
 
@@ -27,8 +29,9 @@ import (
 
 // directKernel computes out[o·ldo + p] = bias[o] + Σ_k w[k·lanes+o] ·
 // x[offs[k]+p] for the kernel's pixels p and o < nout, over the pixels'
-// and lanes' counts of its slot in directKernels.
-type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int)
+// and lanes' counts of its slot in directKernels, then max(·, 0) as Go's
+// max where relu != 0 (a ReLU fused into the convolution).
+type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
 // directShapes are the lanes (output channels, padded) and pixels of
 // the two kernels.
@@ -41,16 +44,16 @@ var directKernels = [2]directKernel{directConvGo8x12, directConvGo16x6}
 // directSIMD: directKernels are the assembly ones.
 var directSIMD bool
 
-func directConvGo8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int) {
-	directConvGo(8, 12, x, offs, nk, w, bias, out, ldo, nout)
+func directConvGo8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
+	directConvGo(8, 12, x, offs, nk, w, bias, out, ldo, nout, relu)
 }
 
-func directConvGo16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int) {
-	directConvGo(16, 6, x, offs, nk, w, bias, out, ldo, nout)
+func directConvGo16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
+	directConvGo(16, 6, x, offs, nk, w, bias, out, ldo, nout, relu)
 }
 
 // directConvGo is the kernels' reference: px pixels of lanes channels.
-func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int) {
+func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
 	os := unsafe.Slice(offs, nk)
 	ws := unsafe.Slice(w, nk*lanes)
 	bs := unsafe.Slice(bias, lanes)
@@ -71,7 +74,11 @@ func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *
 	os2 := unsafe.Slice(out, (nout-1)*ldo+px)
 	for o := range nout {
 		for p := range px {
-			os2[o*ldo+p] = acc[p*lanes+o]
+			v := acc[p*lanes+o]
+			if relu != 0 {
+				v = max(v, 0)
+			}
+			os2[o*ldo+p] = v
 		}
 	}
 }
@@ -109,6 +116,7 @@ type directConv struct {
 	wp     []float32 // wp[k·lanes+o] = w[o][k], 0 for o >= outC
 	bias   []float32 // lanes values, 0 past outC or without a bias
 	offs   []int32   // tap k = (c,i,j): c·hp·wp + i·wp + j
+	relu   int       // 1: the output goes through a ReLU
 	hp, wd int       // the padded sample's height and width
 	x, out []float32
 	s      *scratch[float32]
@@ -118,8 +126,9 @@ type directConv struct {
 	xp  []float32
 }
 
-// directForward runs the direct convolution of k's current call.
-func (k *convKernel) directForward() {
+// directForward runs the direct convolution of k's current call, with
+// the bias b (nil: none) and, where relu, a ReLU.
+func (k *convKernel) directForward(b []float32, relu bool) {
 	g, d := &k.g, &k.direct
 	sh := directShapes[directSlot(g.outC)]
 	d.g, d.slot, d.s = g, directSlot(g.outC), &k.s32
@@ -137,8 +146,10 @@ func (k *convKernel) directForward() {
 	}
 	d.bias = resize(d.bias, sh.lanes)
 	clear(d.bias)
-	if k.bias {
-		copy(d.bias, elems[float32](k.in[2]))
+	copy(d.bias, b)
+	d.relu = 0
+	if relu {
+		d.relu = 1
 	}
 	d.offs = d.offs[:0]
 	for c := range g.c {
@@ -159,6 +170,31 @@ func (k *convKernel) directForward() {
 		gemm.ParallelFor(d, k.n, &k.wg)
 	}
 	d.x, d.out, d.xp = nil, nil, nil // drop the references to the tensors
+}
+
+// forwardDirectFused runs the convolution of in (x, w) into out with
+// the bias b (nil: none) and, where relu, a ReLU, where the direct
+// convolution takes it (float32, useDirect), and reports whether it did:
+// a convolution fused with a bias and a ReLU alone (LeNet-5's) needs no
+// pass over its output after the product.
+func (k *convKernel) forwardDirectFused(in []*tensor.Dense, out, b *tensor.Dense, relu bool) (bool, error) {
+	if in[0].Dtype() != tensor.Float32 || out.Dtype() != tensor.Float32 || (b != nil && b.Dtype() != tensor.Float32) {
+		return false, nil
+	}
+	n, g, err := k.geom(in[0].Shape(), in[1].Shape())
+	if err != nil {
+		return false, err
+	}
+	k.n, k.g, k.in, k.out = n, g, in, out
+	if useWinograd(&k.g, n) || !k.useDirect() {
+		return false, nil
+	}
+	var bias []float32
+	if b != nil {
+		bias = elems[float32](b)
+	}
+	k.directForward(bias, relu)
+	return true, nil
 }
 
 // resize returns s with length n, reallocated only if too short.
@@ -215,6 +251,6 @@ func (d *directConv) row(x, o []float32, oy int) {
 	_ = o[(g.outC-1)*g.ohw+(oy+1)*g.ow-1]
 	for ox := 0; ox < g.ow; ox += px {
 		ox = min(ox, g.ow-px)
-		kern(&x[oy*d.wd+ox], &d.offs[0], len(d.offs), &d.wp[0], &d.bias[0], &o[oy*g.ow+ox], g.ohw, g.outC)
+		kern(&x[oy*d.wd+ox], &d.offs[0], len(d.offs), &d.wp[0], &d.bias[0], &o[oy*g.ow+ox], g.ohw, g.outC, d.relu)
 	}
 }

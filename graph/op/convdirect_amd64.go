@@ -8,10 +8,10 @@ import "golang.org/x/sys/cpu"
 // up to 8 channels and 6 pixels of up to 16 (convdirect_amd64.s).
 //
 //go:noescape
-func directConv8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int)
+func directConv8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
 //go:noescape
-func directConv16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int)
+func directConv16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {

@@ -3,15 +3,25 @@
 #include "textflag.h"
 
 // The direct convolution's micro-kernels (convdirect.go): the lanes of
-// a vector are output channels, each input value under a kernel tap is
+// a vector are output channels; each input value under a kernel tap is
 // broadcast and multiplied by the tap's packed weights. After the taps,
-// the accumulators go to the 384-byte tile on the stack, pixel by pixel,
-// and from there to the NCHW output, channel by channel.
+// the accumulators (with the ReLU where relu != 0) go to the 384-byte
+// tile on the stack, pixel by pixel, and from there to the NCHW output,
+// channel by channel.
 
-// func directConv8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int)
+// RELU sets R = max(R, 0) as Go's max does, to the bit (as vec's
+// reluAVX2): a NaN becomes Go's NaN (Y13), -0 becomes +0 (Y12 is 0).
+#define RELU(R) \
+	VCMPPS    $0x03, R, R, Y14 \
+	VMAXPS    R, Y12, R        \
+	VADDPS    Y12, R, R        \
+	VBLENDVPS Y14, Y13, R, R
+
+// func directConv8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 //
-// out[o*ldo + p] = bias[o] + Σ_k w[k*8+o]·x[offs[k]+p] for p < 12, o < nout.
-TEXT ·directConv8x12(SB), 0, $384-64
+// out[o*ldo + p] = bias[o] + Σ_k w[k*8+o]·x[offs[k]+p] for p < 12, o < nout,
+// then max(·, 0) where relu != 0.
+TEXT ·directConv8x12(SB), 0, $384-72
 	MOVQ x+0(FP), SI
 	MOVQ offs+8(FP), DX
 	MOVQ nk+16(FP), CX
@@ -63,6 +73,27 @@ loop8:
 	DECQ CX
 	JNZ  loop8
 
+	MOVQ relu+64(FP), AX
+	TESTQ AX, AX
+	JZ   store8
+	VXORPS Y12, Y12, Y12
+	MOVL $0x7fc00000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	RELU(Y0)
+	RELU(Y1)
+	RELU(Y2)
+	RELU(Y3)
+	RELU(Y4)
+	RELU(Y5)
+	RELU(Y6)
+	RELU(Y7)
+	RELU(Y8)
+	RELU(Y9)
+	RELU(Y10)
+	RELU(Y11)
+
+store8:
 	VMOVUPS Y0, 0(SP)
 	VMOVUPS Y1, 32(SP)
 	VMOVUPS Y2, 64(SP)
@@ -113,10 +144,11 @@ scatter8:
 	JNZ  scatter8
 	RET
 
-// func directConv16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout int)
+// func directConv16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 //
-// out[o*ldo + p] = bias[o] + Σ_k w[k*16+o]·x[offs[k]+p] for p < 6, o < nout.
-TEXT ·directConv16x6(SB), 0, $384-64
+// out[o*ldo + p] = bias[o] + Σ_k w[k*16+o]·x[offs[k]+p] for p < 6, o < nout,
+// then max(·, 0) where relu != 0.
+TEXT ·directConv16x6(SB), 0, $384-72
 	MOVQ x+0(FP), SI
 	MOVQ offs+8(FP), DX
 	MOVQ nk+16(FP), CX
@@ -163,6 +195,27 @@ loop16:
 	DECQ CX
 	JNZ  loop16
 
+	MOVQ relu+64(FP), AX
+	TESTQ AX, AX
+	JZ   store16
+	VXORPS Y12, Y12, Y12
+	MOVL $0x7fc00000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	RELU(Y0)
+	RELU(Y1)
+	RELU(Y2)
+	RELU(Y3)
+	RELU(Y4)
+	RELU(Y5)
+	RELU(Y6)
+	RELU(Y7)
+	RELU(Y8)
+	RELU(Y9)
+	RELU(Y10)
+	RELU(Y11)
+
+store16:
 	VMOVUPS Y0, 0(SP)
 	VMOVUPS Y1, 32(SP)
 	VMOVUPS Y2, 64(SP)

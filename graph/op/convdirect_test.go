@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -83,10 +84,78 @@ func TestConv2dDirect(t *testing.T) {
 					if _, r := convErr(got, gemmOut); !(r <= 1e-6) {
 						t.Errorf("direct differs from im2col+GEMM by %.3g relative", r)
 					}
+					// With a fused ReLU (the bias an input of the fusion, not
+					// of the convolution): max(·, 0) of the same.
+					kf := &convKernel{p: c.p}
+					out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(kf.outShapeOf(t, x, w)...))
+					withDirect(true, workers, func() {
+						if done, err := kf.forwardDirectFused([]*tensor.Dense{x, w}, out, b, true); !done || err != nil {
+							t.Fatalf("forwardDirectFused: done %t, %v", done, err)
+						}
+					})
+					relu := make([]float64, len(want))
+					for i, v := range want {
+						relu[i] = max(v, 0)
+					}
+					if _, r := convErr(tValues(out), relu); !(r <= 1e-6) {
+						t.Errorf("direct with ReLU: error %.3g relative to the largest output, want <= 1e-6", r)
+					}
 				})
 			}
 		}
 	})
+}
+
+// outShapeOf is the output shape of k for x and w.
+func (k *convKernel) outShapeOf(t *testing.T, x, w *tensor.Dense) tensor.Shape {
+	t.Helper()
+	s, err := k.outShape([]tensor.Shape{x.Shape(), w.Shape()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestDirectKernelsSpecialValues: the assembly kernels give the Go
+// kernels' bits where the input holds NaNs, infinities and values that
+// sum to -0, with and without the ReLU (a NaN becomes Go's NaN, -0 +0).
+func TestDirectKernelsSpecialValues(t *testing.T) {
+	if !directSIMD {
+		t.Skip("no assembly kernels on this CPU")
+	}
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	for slot, sh := range directShapes {
+		const nk = 3
+		x := make([]float32, 2*sh.px+nk)
+		for i := range x {
+			x[i] = -float32(i%3 + 1)
+		}
+		x[1], x[4], x[sh.px+2] = nan, inf, -inf
+		w := make([]float32, nk*sh.lanes)
+		for i := range w {
+			w[i] = float32(i%3) - 1
+			if i%sh.lanes == 0 {
+				w[i] = 0 // channel 0: -0 + 0·(x < 0) = -0 where x is finite
+			}
+		}
+		bias := make([]float32, sh.lanes)
+		for i := range bias {
+			bias[i] = float32(math.Copysign(0, -1)) // -0: a zero sum keeps it
+		}
+		offs := []int32{0, 1, int32(sh.px)}
+		for _, relu := range []int{0, 1} {
+			want := make([]float32, sh.lanes*sh.px)
+			got := make([]float32, sh.lanes*sh.px)
+			directConvGo(sh.lanes, sh.px, &x[0], &offs[0], nk, &w[0], &bias[0], &want[0], sh.px, sh.lanes, relu)
+			directKernels[slot](&x[0], &offs[0], nk, &w[0], &bias[0], &got[0], sh.px, sh.lanes, relu)
+			for i := range want {
+				if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+					t.Errorf("kernel %dx%d relu %d: out[%d] = %v (%#x), Go kernel %v (%#x)", sh.lanes, sh.px, relu, i,
+						got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+				}
+			}
+		}
+	}
 }
 
 // TestConv2dDirectNotChosen: strides, dilations, kernels under 5×5,
