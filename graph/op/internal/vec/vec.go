@@ -17,6 +17,8 @@ type kernels struct {
 	add        func(n int, dst, x, y *float32)
 	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
 	maxPool2x2 func(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
+	// maxPool2x2Values: maxPool2x2 without the indices.
+	maxPool2x2Values func(n int, top, bot, out *float32)
 	maxPool    func(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
 	relu       func(n int, dst, x *float32)
 	reluGrad   func(n int, dst, x, dy *float32)

@@ -340,3 +340,47 @@ func TestReLU(t *testing.T) {
 		}
 	})
 }
+
+// TestMaxPool2x2Values: the assembly against Go's max, to the bit, on
+// ties, signed zeros, NaNs and infinities, for rows of 0 to 40 windows
+// (with a remainder past the last eight and rows wider than the
+// windows); it writes nothing past the windows it reports.
+func TestMaxPool2x2Values(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(8))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	for trial := range 200 {
+		ow := trial % 41
+		w := 2*ow + trial%3
+		top, bot := make([]float32, w), make([]float32, w)
+		for i := range top {
+			switch trial % 3 {
+			case 0:
+				top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
+			case 1:
+				top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
+			default:
+				top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+			}
+		}
+		out := make([]float32, ow+1)
+		out[ow] = 7
+		n := MaxPool2x2Values(out[:ow], top, bot)
+		if want := map[bool]int{true: ow, false: 0}[ow >= 8]; n != want {
+			t.Fatalf("trial %d: did %d of %d windows, want %d", trial, n, ow, want)
+		}
+		for j := range n {
+			want := max(top[2*j], top[2*j+1], bot[2*j], bot[2*j+1])
+			if math.Float32bits(out[j]) != math.Float32bits(want) {
+				t.Fatalf("trial %d, window %d of %v %v: got %v (%#x), want %v (%#x)", trial, j,
+					top[2*j:2*j+2], bot[2*j:2*j+2], out[j], math.Float32bits(out[j]), want, math.Float32bits(want))
+			}
+		}
+		if out[ow] != 7 {
+			t.Fatalf("trial %d: wrote past the %d windows", trial, ow)
+		}
+	}
+}
