@@ -142,7 +142,7 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 				if k.bias {
 					b = elems[float32](in[2])
 				}
-				k.directForward(b, false)
+				k.directForward(b, false, nil)
 				return nil
 			}
 			if k.panels = k.usePanels(); k.panels {

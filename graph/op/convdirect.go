@@ -117,6 +117,11 @@ type directConv struct {
 	bias   []float32 // lanes values, 0 past outC or without a bias
 	offs   []int32   // tap k = (c,i,j): c·hp·wp + i·wp + j
 	relu   int       // 1: the output goes through a ReLU
+	// pool: the 2×2 max pooling of one sample's output (its geometry),
+	// computed into a buffer of bufs and pooled from there into out;
+	// nil: none, the output goes straight to out.
+	pool *poolGeom
+	bufs [][]float32
 	hp, wd int       // the padded sample's height and width
 	x, out []float32
 	s      *scratch[float32]
@@ -127,8 +132,10 @@ type directConv struct {
 }
 
 // directForward runs the direct convolution of k's current call, with
-// the bias b (nil: none) and, where relu, a ReLU.
-func (k *convKernel) directForward(b []float32, relu bool) {
+// the bias b (nil: none), where relu a ReLU, and where pool is not nil,
+// that 2×2 max pooling of each sample's output, k.out being the pooled
+// output.
+func (k *convKernel) directForward(b []float32, relu bool, pool *poolGeom) {
 	g, d := &k.g, &k.direct
 	sh := directShapes[directSlot(g.outC)]
 	d.g, d.slot, d.s = g, directSlot(g.outC), &k.s32
@@ -151,6 +158,10 @@ func (k *convKernel) directForward(b []float32, relu bool) {
 	if relu {
 		d.relu = 1
 	}
+	d.pool = pool
+	for pool != nil && len(d.bufs) < gemm.MaxWorkers {
+		d.bufs = append(d.bufs, nil)
+	}
 	d.offs = d.offs[:0]
 	for c := range g.c {
 		for i := range g.kh {
@@ -165,19 +176,33 @@ func (k *convKernel) directForward(b []float32, relu bool) {
 	d.one = k.n == 1 && gemm.MaxWorkers > 1
 	if d.one {
 		d.xp = d.padded(0, d.x)
+		if pool != nil {
+			d.buf(0)
+		}
 		gemm.ParallelFor(d, g.oh, &k.wg)
+		if pool != nil {
+			maxPool2x2Values(pool, d.buf(0), d.out, 0, g.outC)
+		}
 	} else {
 		gemm.ParallelFor(d, k.n, &k.wg)
 	}
 	d.x, d.out, d.xp = nil, nil, nil // drop the references to the tensors
 }
 
+// buf returns worker's buffer for one sample's output before pooling
+// (directForward makes the slots, before the workers start).
+func (d *directConv) buf(worker int) []float32 {
+	d.bufs[worker] = resize(d.bufs[worker], d.g.outC*d.g.ohw)
+	return d.bufs[worker]
+}
+
 // forwardDirectFused runs the convolution of in (x, w) into out with
-// the bias b (nil: none) and, where relu, a ReLU, where the direct
+// the bias b (nil: none), where relu a ReLU, and where pool is not nil
+// that pooling (see directForward), where the direct
 // convolution takes it (float32, useDirect), and reports whether it did:
 // a convolution fused with a bias and a ReLU alone (LeNet-5's) needs no
 // pass over its output after the product.
-func (k *convKernel) forwardDirectFused(in []*tensor.Dense, out, b *tensor.Dense, relu bool) (bool, error) {
+func (k *convKernel) forwardDirectFused(in []*tensor.Dense, out, b *tensor.Dense, relu bool, pool *poolGeom) (bool, error) {
 	if in[0].Dtype() != tensor.Float32 || out.Dtype() != tensor.Float32 || (b != nil && b.Dtype() != tensor.Float32) {
 		return false, nil
 	}
@@ -193,7 +218,7 @@ func (k *convKernel) forwardDirectFused(in []*tensor.Dense, out, b *tensor.Dense
 	if b != nil {
 		bias = elems[float32](b)
 	}
-	k.directForward(bias, relu)
+	k.directForward(bias, relu, pool)
 	return true, nil
 }
 
@@ -228,16 +253,32 @@ func (d *directConv) RunRange(worker, lo, hi int) {
 	g := d.g
 	size := g.outC * g.ohw
 	if d.one {
+		o := d.out
+		if d.pool != nil {
+			o = d.bufs[0] // sized by directForward
+		}
 		for oy := lo; oy < hi; oy++ {
-			d.row(d.xp, d.out[:size], oy)
+			d.row(d.xp, o[:size], oy)
 		}
 		return
 	}
+	psize := size
+	if d.pool != nil {
+		psize = g.outC * len(d.pool.rows.lo) * len(d.pool.cols.lo)
+	}
 	for i := lo; i < hi; i++ {
 		x := d.padded(worker, d.x[i*g.chw:])
-		o := d.out[i*size:][:size]
+		var o []float32
+		if d.pool != nil {
+			o = d.buf(worker)
+		} else {
+			o = d.out[i*size:][:size]
+		}
 		for oy := range g.oh {
 			d.row(x, o, oy)
+		}
+		if d.pool != nil {
+			maxPool2x2Values(d.pool, o, d.out[i*psize:][:psize], 0, g.outC)
 		}
 	}
 }

@@ -89,7 +89,7 @@ func TestConv2dDirect(t *testing.T) {
 					kf := &convKernel{p: c.p}
 					out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(kf.outShapeOf(t, x, w)...))
 					withDirect(true, workers, func() {
-						if done, err := kf.forwardDirectFused([]*tensor.Dense{x, w}, out, b, true); !done || err != nil {
+						if done, err := kf.forwardDirectFused([]*tensor.Dense{x, w}, out, b, true, nil); !done || err != nil {
 							t.Fatalf("forwardDirectFused: done %t, %v", done, err)
 						}
 					})

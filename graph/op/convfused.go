@@ -255,7 +255,7 @@ func (k *convFusedKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 		if k.bias {
 			b = in[2]
 		}
-		if done, err := k.conv.forwardDirectFused(in[:2], out, b, k.relu); done || err != nil {
+		if done, err := k.conv.forwardDirectFused(in[:2], out, b, k.relu, nil); done || err != nil {
 			return err
 		}
 	}
