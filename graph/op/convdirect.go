@@ -111,18 +111,18 @@ func directSlot(outC int) int {
 // directConv is the direct convolution's state: the weights packed tap
 // by tap, the taps' offsets in a (padded) sample, and the current call.
 type directConv struct {
-	g      *convGeom
-	slot   int
-	wp     []float32 // wp[k·lanes+o] = w[o][k], 0 for o >= outC
-	bias   []float32 // lanes values, 0 past outC or without a bias
-	offs   []int32   // tap k = (c,i,j): c·hp·wp + i·wp + j
-	relu   int       // 1: the output goes through a ReLU
+	g    *convGeom
+	slot int
+	wp   []float32 // wp[k·lanes+o] = w[o][k], 0 for o >= outC
+	bias []float32 // lanes values, 0 past outC or without a bias
+	offs []int32   // tap k = (c,i,j): c·hp·wp + i·wp + j
+	relu int       // 1: the output goes through a ReLU
 	// pool: the 2×2 max pooling of one sample's output (its geometry),
 	// computed into a buffer of bufs and pooled from there into out;
 	// nil: none, the output goes straight to out.
-	pool *poolGeom
-	bufs [][]float32
-	hp, wd int       // the padded sample's height and width
+	pool   *poolGeom
+	bufs   [][]float32
+	hp, wd int // the padded sample's height and width
 	x, out []float32
 	s      *scratch[float32]
 	// one: the batch is one sample, padded into xp once, and the
