@@ -1,6 +1,7 @@
 package op
 
 import (
+	"math"
 	"unsafe"
 
 	"gorgonia.org/tensor"
@@ -97,7 +98,7 @@ func (k *convKernel) useDirect() bool {
 	g := &k.g
 	return directUse && !k.keep && !g.identity && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
 		g.outC <= 16 && g.kh*g.kw >= directMinTaps && g.ow >= directShapes[directSlot(g.outC)].px &&
-		g.c*(g.h+2*g.ph)*(g.w+2*g.pw) < 1<<31
+		int64(g.c)*int64(g.h+2*g.ph)*int64(g.w+2*g.pw) <= math.MaxInt32 // offs are int32
 }
 
 // directSlot is the kernel for outC channels: 0 up to 8, else 1.
