@@ -36,17 +36,24 @@ type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, l
 
 // directShapes are the lanes (output channels, padded) and pixels of
 // the two kernels.
-var directShapes = [2]struct{ lanes, px int }{{8, 12}, {16, 6}}
+var directShapes = [3]struct{ lanes, px int }{{8, 12}, {8, 14}, {16, 6}}
 
 // directKernels are the assembly kernels where the CPU has AVX2 and FMA
 // (convdirect_amd64.go), else the Go ones; tests swap them.
-var directKernels = [2]directKernel{directConvGo8x12, directConvGo16x6}
+var directKernels = directGo
+
+// directGo are the Go kernels, in directShapes' order.
+var directGo = [3]directKernel{directConvGo8x12, directConvGo8x14, directConvGo16x6}
 
 // directSIMD: directKernels are the assembly ones.
 var directSIMD bool
 
 func directConvGo8x12(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
 	directConvGo(8, 12, x, offs, nk, w, bias, out, ldo, nout, relu)
+}
+
+func directConvGo8x14(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
+	directConvGo(8, 14, x, offs, nk, w, bias, out, ldo, nout, relu)
 }
 
 func directConvGo16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
@@ -58,7 +65,7 @@ func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *
 	os := unsafe.Slice(offs, nk)
 	ws := unsafe.Slice(w, nk*lanes)
 	bs := unsafe.Slice(bias, lanes)
-	var acc [16 * 12]float32
+	var acc [8 * 14]float32
 	for p := range px {
 		copy(acc[p*lanes:][:lanes], bs)
 	}
@@ -97,16 +104,27 @@ var directUse = true
 func (k *convKernel) useDirect() bool {
 	g := &k.g
 	return directUse && !k.keep && !g.identity && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
-		g.outC <= 16 && g.kh*g.kw >= directMinTaps && g.ow >= directShapes[directSlot(g.outC)].px &&
+		g.kh*g.kw >= directMinTaps && directSlot(g) >= 0 &&
 		int64(g.c)*int64(g.h+2*g.ph)*int64(g.w+2*g.pw) <= math.MaxInt32 // offs are int32
 }
 
-// directSlot is the kernel for outC channels: 0 up to 8, else 1.
-func directSlot(outC int) int {
-	if outC <= 8 {
-		return 0
+// directSlot is the kernel for g (its index in directShapes), -1 for
+// none: the one with enough lanes for the output channels (at most 16)
+// that computes the fewest values per output row (its blocks of px
+// pixels cover the row, the last overlapping the one before it), on
+// rows at least px wide.
+func directSlot(g *convGeom) int {
+	best, cost := -1, 0
+	for i, sh := range directShapes {
+		if g.outC > sh.lanes || g.ow < sh.px {
+			continue
+		}
+		c := (g.ow + sh.px - 1) / sh.px * sh.px * sh.lanes
+		if best < 0 || c < cost {
+			best, cost = i, c
+		}
 	}
-	return 1
+	return best
 }
 
 // directConv is the direct convolution's state: the weights packed tap
@@ -138,8 +156,8 @@ type directConv struct {
 // output.
 func (k *convKernel) directForward(b []float32, relu bool, pool *poolGeom) {
 	g, d := &k.g, &k.direct
-	sh := directShapes[directSlot(g.outC)]
-	d.g, d.slot, d.s = g, directSlot(g.outC), &k.s32
+	d.g, d.slot, d.s = g, directSlot(g), &k.s32
+	sh := directShapes[d.slot]
 	d.hp, d.wd = g.h+2*g.ph, g.w+2*g.pw
 	d.wp = resize(d.wp, g.ckk*sh.lanes)
 	w := elems[float32](k.in[1])

@@ -2,12 +2,13 @@
 
 #include "textflag.h"
 
-// The direct convolution's micro-kernels (convdirect.go): the lanes of
-// a vector are output channels; each input value under a kernel tap is
-// broadcast and multiplied by the tap's packed weights. After the taps,
-// the accumulators (with the ReLU where relu != 0) go to the 384-byte
-// tile on the stack, pixel by pixel, and from there to the NCHW output,
-// channel by channel.
+// The direct convolution's micro-kernels (convdirect.go), written out by
+// one pattern: the lanes of a vector are output channels; each input
+// value under a kernel tap is broadcast and multiplied by the tap's
+// packed weights, for px pixels at once. After the taps, the
+// accumulators go to a tile on the stack, pixel by pixel (px·lanes
+// floats), through the ReLU there where relu != 0, and from the tile to
+// the NCHW output, channel by channel.
 
 // RELU sets R = max(R, 0) as Go's max does, to the bit (as vec's
 // reluAVX2): a NaN becomes Go's NaN (Y13), -0 becomes +0 (Y12 is 0).
@@ -27,7 +28,7 @@ TEXT ·directConv8x12(SB), 0, $384-72
 	MOVQ nk+16(FP), CX
 	MOVQ w+24(FP), DI
 	MOVQ bias+32(FP), AX
-	VMOVUPS (AX), Y0
+	VMOVUPS 0(AX), Y0
 	VMOVAPS Y0, Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y0, Y3
@@ -40,10 +41,10 @@ TEXT ·directConv8x12(SB), 0, $384-72
 	VMOVAPS Y0, Y10
 	VMOVAPS Y0, Y11
 
-loop8:
+loop8x12:
 	MOVLQSX (DX), R8
 	LEAQ (SI)(R8*4), R8
-	VMOVUPS (DI), Y12
+	VMOVUPS 0(DI), Y12
 	VBROADCASTSS 0(R8), Y13
 	VFMADD231PS Y13, Y12, Y0
 	VBROADCASTSS 4(R8), Y14
@@ -71,29 +72,8 @@ loop8:
 	ADDQ $4, DX
 	ADDQ $32, DI
 	DECQ CX
-	JNZ  loop8
+	JNZ  loop8x12
 
-	MOVQ relu+64(FP), AX
-	TESTQ AX, AX
-	JZ   store8
-	VXORPS Y12, Y12, Y12
-	MOVL $0x7fc00000, AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	RELU(Y0)
-	RELU(Y1)
-	RELU(Y2)
-	RELU(Y3)
-	RELU(Y4)
-	RELU(Y5)
-	RELU(Y6)
-	RELU(Y7)
-	RELU(Y8)
-	RELU(Y9)
-	RELU(Y10)
-	RELU(Y11)
-
-store8:
 	VMOVUPS Y0, 0(SP)
 	VMOVUPS Y1, 32(SP)
 	VMOVUPS Y2, 64(SP)
@@ -106,6 +86,51 @@ store8:
 	VMOVUPS Y9, 288(SP)
 	VMOVUPS Y10, 320(SP)
 	VMOVUPS Y11, 352(SP)
+	MOVQ relu+64(FP), AX
+	TESTQ AX, AX
+	JZ   scatter8x12start
+	VXORPS Y12, Y12, Y12
+	MOVL $0x7fc00000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	VMOVUPS 0(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS 32(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS 64(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS 96(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 96(SP)
+	VMOVUPS 128(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 128(SP)
+	VMOVUPS 160(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS 192(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 192(SP)
+	VMOVUPS 224(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 224(SP)
+	VMOVUPS 256(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 256(SP)
+	VMOVUPS 288(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 288(SP)
+	VMOVUPS 320(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 320(SP)
+	VMOVUPS 352(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 352(SP)
+
+scatter8x12start:
 	VZEROUPPER
 	MOVQ out+40(FP), DI
 	MOVQ ldo+48(FP), BX
@@ -113,7 +138,7 @@ store8:
 	MOVQ nout+56(FP), CX
 	MOVQ SP, R9
 
-scatter8:
+scatter8x12:
 	MOVL 0(R9), AX
 	MOVL AX, 0(DI)
 	MOVL 32(R9), AX
@@ -141,7 +166,176 @@ scatter8:
 	ADDQ $4, R9
 	ADDQ BX, DI
 	DECQ CX
-	JNZ  scatter8
+	JNZ  scatter8x12
+	RET
+
+// func directConv8x14(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
+//
+// out[o*ldo + p] = bias[o] + Σ_k w[k*8+o]·x[offs[k]+p] for p < 14, o < nout,
+// then max(·, 0) where relu != 0.
+TEXT ·directConv8x14(SB), 0, $448-72
+	MOVQ x+0(FP), SI
+	MOVQ offs+8(FP), DX
+	MOVQ nk+16(FP), CX
+	MOVQ w+24(FP), DI
+	MOVQ bias+32(FP), AX
+	VMOVUPS 0(AX), Y0
+	VMOVAPS Y0, Y1
+	VMOVAPS Y0, Y2
+	VMOVAPS Y0, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y0, Y5
+	VMOVAPS Y0, Y6
+	VMOVAPS Y0, Y7
+	VMOVAPS Y0, Y8
+	VMOVAPS Y0, Y9
+	VMOVAPS Y0, Y10
+	VMOVAPS Y0, Y11
+	VMOVAPS Y0, Y12
+	VMOVAPS Y0, Y13
+
+loop8x14:
+	MOVLQSX (DX), R8
+	LEAQ (SI)(R8*4), R8
+	VMOVUPS 0(DI), Y14
+	VBROADCASTSS 0(R8), Y15
+	VFMADD231PS Y15, Y14, Y0
+	VBROADCASTSS 4(R8), Y15
+	VFMADD231PS Y15, Y14, Y1
+	VBROADCASTSS 8(R8), Y15
+	VFMADD231PS Y15, Y14, Y2
+	VBROADCASTSS 12(R8), Y15
+	VFMADD231PS Y15, Y14, Y3
+	VBROADCASTSS 16(R8), Y15
+	VFMADD231PS Y15, Y14, Y4
+	VBROADCASTSS 20(R8), Y15
+	VFMADD231PS Y15, Y14, Y5
+	VBROADCASTSS 24(R8), Y15
+	VFMADD231PS Y15, Y14, Y6
+	VBROADCASTSS 28(R8), Y15
+	VFMADD231PS Y15, Y14, Y7
+	VBROADCASTSS 32(R8), Y15
+	VFMADD231PS Y15, Y14, Y8
+	VBROADCASTSS 36(R8), Y15
+	VFMADD231PS Y15, Y14, Y9
+	VBROADCASTSS 40(R8), Y15
+	VFMADD231PS Y15, Y14, Y10
+	VBROADCASTSS 44(R8), Y15
+	VFMADD231PS Y15, Y14, Y11
+	VBROADCASTSS 48(R8), Y15
+	VFMADD231PS Y15, Y14, Y12
+	VBROADCASTSS 52(R8), Y15
+	VFMADD231PS Y15, Y14, Y13
+	ADDQ $4, DX
+	ADDQ $32, DI
+	DECQ CX
+	JNZ  loop8x14
+
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS Y1, 32(SP)
+	VMOVUPS Y2, 64(SP)
+	VMOVUPS Y3, 96(SP)
+	VMOVUPS Y4, 128(SP)
+	VMOVUPS Y5, 160(SP)
+	VMOVUPS Y6, 192(SP)
+	VMOVUPS Y7, 224(SP)
+	VMOVUPS Y8, 256(SP)
+	VMOVUPS Y9, 288(SP)
+	VMOVUPS Y10, 320(SP)
+	VMOVUPS Y11, 352(SP)
+	VMOVUPS Y12, 384(SP)
+	VMOVUPS Y13, 416(SP)
+	MOVQ relu+64(FP), AX
+	TESTQ AX, AX
+	JZ   scatter8x14start
+	VXORPS Y12, Y12, Y12
+	MOVL $0x7fc00000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	VMOVUPS 0(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS 32(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS 64(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS 96(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 96(SP)
+	VMOVUPS 128(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 128(SP)
+	VMOVUPS 160(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS 192(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 192(SP)
+	VMOVUPS 224(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 224(SP)
+	VMOVUPS 256(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 256(SP)
+	VMOVUPS 288(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 288(SP)
+	VMOVUPS 320(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 320(SP)
+	VMOVUPS 352(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 352(SP)
+	VMOVUPS 384(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 384(SP)
+	VMOVUPS 416(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 416(SP)
+
+scatter8x14start:
+	VZEROUPPER
+	MOVQ out+40(FP), DI
+	MOVQ ldo+48(FP), BX
+	SHLQ $2, BX
+	MOVQ nout+56(FP), CX
+	MOVQ SP, R9
+
+scatter8x14:
+	MOVL 0(R9), AX
+	MOVL AX, 0(DI)
+	MOVL 32(R9), AX
+	MOVL AX, 4(DI)
+	MOVL 64(R9), AX
+	MOVL AX, 8(DI)
+	MOVL 96(R9), AX
+	MOVL AX, 12(DI)
+	MOVL 128(R9), AX
+	MOVL AX, 16(DI)
+	MOVL 160(R9), AX
+	MOVL AX, 20(DI)
+	MOVL 192(R9), AX
+	MOVL AX, 24(DI)
+	MOVL 224(R9), AX
+	MOVL AX, 28(DI)
+	MOVL 256(R9), AX
+	MOVL AX, 32(DI)
+	MOVL 288(R9), AX
+	MOVL AX, 36(DI)
+	MOVL 320(R9), AX
+	MOVL AX, 40(DI)
+	MOVL 352(R9), AX
+	MOVL AX, 44(DI)
+	MOVL 384(R9), AX
+	MOVL AX, 48(DI)
+	MOVL 416(R9), AX
+	MOVL AX, 52(DI)
+	ADDQ $4, R9
+	ADDQ BX, DI
+	DECQ CX
+	JNZ  scatter8x14
 	RET
 
 // func directConv16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
@@ -154,7 +348,7 @@ TEXT ·directConv16x6(SB), 0, $384-72
 	MOVQ nk+16(FP), CX
 	MOVQ w+24(FP), DI
 	MOVQ bias+32(FP), AX
-	VMOVUPS (AX), Y0
+	VMOVUPS 0(AX), Y0
 	VMOVUPS 32(AX), Y1
 	VMOVAPS Y0, Y2
 	VMOVAPS Y1, Y3
@@ -167,10 +361,10 @@ TEXT ·directConv16x6(SB), 0, $384-72
 	VMOVAPS Y0, Y10
 	VMOVAPS Y1, Y11
 
-loop16:
+loop16x6:
 	MOVLQSX (DX), R8
 	LEAQ (SI)(R8*4), R8
-	VMOVUPS (DI), Y12
+	VMOVUPS 0(DI), Y12
 	VMOVUPS 32(DI), Y13
 	VBROADCASTSS 0(R8), Y14
 	VFMADD231PS Y14, Y12, Y0
@@ -193,29 +387,8 @@ loop16:
 	ADDQ $4, DX
 	ADDQ $64, DI
 	DECQ CX
-	JNZ  loop16
+	JNZ  loop16x6
 
-	MOVQ relu+64(FP), AX
-	TESTQ AX, AX
-	JZ   store16
-	VXORPS Y12, Y12, Y12
-	MOVL $0x7fc00000, AX
-	VMOVD AX, X13
-	VPBROADCASTD X13, Y13
-	RELU(Y0)
-	RELU(Y1)
-	RELU(Y2)
-	RELU(Y3)
-	RELU(Y4)
-	RELU(Y5)
-	RELU(Y6)
-	RELU(Y7)
-	RELU(Y8)
-	RELU(Y9)
-	RELU(Y10)
-	RELU(Y11)
-
-store16:
 	VMOVUPS Y0, 0(SP)
 	VMOVUPS Y1, 32(SP)
 	VMOVUPS Y2, 64(SP)
@@ -228,6 +401,51 @@ store16:
 	VMOVUPS Y9, 288(SP)
 	VMOVUPS Y10, 320(SP)
 	VMOVUPS Y11, 352(SP)
+	MOVQ relu+64(FP), AX
+	TESTQ AX, AX
+	JZ   scatter16x6start
+	VXORPS Y12, Y12, Y12
+	MOVL $0x7fc00000, AX
+	VMOVD AX, X13
+	VPBROADCASTD X13, Y13
+	VMOVUPS 0(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 0(SP)
+	VMOVUPS 32(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 32(SP)
+	VMOVUPS 64(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 64(SP)
+	VMOVUPS 96(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 96(SP)
+	VMOVUPS 128(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 128(SP)
+	VMOVUPS 160(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 160(SP)
+	VMOVUPS 192(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 192(SP)
+	VMOVUPS 224(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 224(SP)
+	VMOVUPS 256(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 256(SP)
+	VMOVUPS 288(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 288(SP)
+	VMOVUPS 320(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 320(SP)
+	VMOVUPS 352(SP), Y0
+	RELU(Y0)
+	VMOVUPS Y0, 352(SP)
+
+scatter16x6start:
 	VZEROUPPER
 	MOVQ out+40(FP), DI
 	MOVQ ldo+48(FP), BX
@@ -235,7 +453,7 @@ store16:
 	MOVQ nout+56(FP), CX
 	MOVQ SP, R9
 
-scatter16:
+scatter16x6:
 	MOVL 0(R9), AX
 	MOVL AX, 0(DI)
 	MOVL 64(R9), AX
@@ -251,5 +469,5 @@ scatter16:
 	ADDQ $4, R9
 	ADDQ BX, DI
 	DECQ CX
-	JNZ  scatter16
+	JNZ  scatter16x6
 	RET

@@ -15,7 +15,7 @@ import (
 func directPaths(t *testing.T, f func(t *testing.T)) {
 	saved := directKernels
 	defer func() { directKernels = saved }()
-	directKernels = [2]directKernel{directConvGo8x12, directConvGo16x6}
+	directKernels = directGo
 	t.Run("go", f)
 	if directSIMD {
 		directKernels = saved
@@ -46,6 +46,29 @@ var directCases = []struct {
 	{"width_eq_block16", []int{2, 2, 8, 10}, []int{9, 2, 5, 5}, ConvParams{}, false},
 	{"one_channel_out", []int{2, 4, 7, 20}, []int{1, 4, 5, 5}, ConvParams{PadH: 2}, true},
 	{"7x7", []int{2, 3, 19, 13}, []int{16, 3, 7, 7}, ConvParams{PadH: 3, PadW: 3}, true},
+	{"8x14_overlap", []int{2, 2, 31, 27}, []int{7, 2, 5, 5}, ConvParams{PadW: 2}, true},
+	{"few_channels_on_16", []int{2, 2, 15, 15}, []int{6, 2, 5, 5}, ConvParams{}, true},
+}
+
+// TestDirectSlot: the kernel that computes the fewest values per row.
+func TestDirectSlot(t *testing.T) {
+	for _, c := range []struct {
+		outC, ow, slot int
+	}{
+		{6, 28, 1},  // LeNet-5's conv1: two blocks of 14
+		{16, 10, 2}, // conv2: two blocks of 6 on 16 lanes
+		{8, 12, 0},  // one block of 12
+		{5, 17, 0},  // 24 on 8x12, 28 on 8x14
+		{7, 27, 1},  // 36 against 28
+		{6, 11, 2},  // too narrow for 8 lanes
+		{6, 5, -1},  // too narrow for any
+		{17, 40, -1},
+	} {
+		g := convGeom{outC: c.outC, ow: c.ow}
+		if got := directSlot(&g); got != c.slot {
+			t.Errorf("%d channels, rows of %d: slot %d, want %d", c.outC, c.ow, got, c.slot)
+		}
+	}
 }
 
 // TestConv2dDirect compares the direct convolution with im2col + GEMM
@@ -172,7 +195,7 @@ func TestConv2dDirectNotChosen(t *testing.T) {
 		{"dilation2", []int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{DilationH: 2}, false},
 		{"3x3", []int{1, 1, 28, 28}, []int{6, 1, 3, 3}, ConvParams{}, false},
 		{"17_out", []int{1, 6, 14, 14}, []int{17, 6, 5, 5}, ConvParams{}, false},
-		{"narrow8", []int{1, 1, 15, 15}, []int{6, 1, 5, 5}, ConvParams{}, false},
+		{"narrow", []int{1, 1, 9, 9}, []int{6, 1, 5, 5}, ConvParams{}, false},
 		{"narrow16", []int{1, 6, 9, 9}, []int{16, 6, 5, 5}, ConvParams{}, false},
 		{"kept", []int{1, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}, true},
 	} {
