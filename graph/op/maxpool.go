@@ -127,9 +127,19 @@ func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int) {
 	h, w := g.h, g.w
 	oh, ow := len(g.rows.lo), len(g.cols.lo)
 	hw, ohw := h*w, oh*ow
+	// Rows of fewer than 8 windows (LeNet-5's pool2: 5) go to vec a
+	// plane at a time: the rows' maxima into rowMax, then the pairs of
+	// consecutive values of all of it (an even width keeps the pairs
+	// inside the rows).
+	var rowMax [256]float32
+	narrow := maxPoolVec && ow < 8 && w == 2*ow && oh*w <= len(rowMax) && ohw >= 8
 	for p := lo; p < hi; p++ {
 		xp := x[p*hw : (p+1)*hw]
 		op := out[p*ohw : (p+1)*ohw]
+		if narrow && vec.MaxRowPairs(rowMax[:oh*w], xp, w, oh) {
+			vec.MaxPool2x2Values(op, rowMax[:oh*w], rowMax[:oh*w])
+			continue
+		}
 		for i := range oh {
 			pair := xp[2*i*w : 2*i*w+2*w]
 			top, bot := pair[:w], pair[w:]

@@ -49,6 +49,20 @@ func MaxPool2x2Values(out, top, bot []float32) int {
 	return m
 }
 
+// MaxRowPairs sets dst[r·w+j] = max(x[2r·w+j], x[(2r+1)·w+j]) as Go's
+// max for r < rows and j < w: the rows' half of a 2×2 max pooling, whose
+// other half is then MaxPool2x2Values(out, dst, dst) over the whole of
+// dst where w is even (pairs of consecutive values, never across rows).
+// It reports whether it did: not for w under 8 or without the assembly.
+func MaxRowPairs(dst, x []float32, w, rows int) bool {
+	if asm == nil || w < 8 || rows < 1 {
+		return false
+	}
+	_, _ = dst[rows*w-1], x[2*rows*w-1] // bounds
+	asm.maxRowPairs(rows, w, &x[0], &dst[0])
+	return true
+}
+
 // laneOffsets are the offsets in a row of the first element of windows
 // 0 to 7 of a stride-1 pooling.
 var laneOffsets = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}

@@ -428,6 +428,50 @@ mvloop:
 	VZEROUPPER
 	RET
 
+// func maxRowPairsAVX2(rows, w int, x, dst *float32)
+//
+// dst[r*w+j] = max(x[2r*w+j], x[(2r+1)*w+j]) as Go's max, for r < rows
+// and j < w (w >= 8): eight values a step, the last step of a row
+// overlapping the one before it where w is not a multiple of 8.
+TEXT ·maxRowPairsAVX2(SB), NOSPLIT, $0-32
+	MOVQ         rows+0(FP), CX
+	MOVQ         w+8(FP), BX
+	MOVQ         x+16(FP), SI
+	MOVQ         dst+24(FP), DI
+	MOVL         $0x7fc00000, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	SHLQ         $2, BX        // row bytes
+	LEAQ         -32(BX), R11  // offset of a row's last eight values
+	LEAQ         (SI)(BX*1), R9 // the bottom row
+
+rprow:
+	XORQ R8, R8
+
+rpvec:
+	CMPQ    R8, R11
+	JLE     rpload
+	MOVQ    R11, R8
+
+rpload:
+	VMOVUPS (SI)(R8*1), Y0
+	VMOVUPS (R9)(R8*1), Y1
+	GOMAX(Y0, Y1, Y4, Y5)
+	VMOVUPS Y0, (DI)(R8*1)
+	CMPQ    R8, R11
+	JEQ     rpnext
+	ADDQ    $32, R8
+	JMP     rpvec
+
+rpnext:
+	LEAQ (SI)(BX*2), SI
+	LEAQ (R9)(BX*2), R9
+	ADDQ BX, DI
+	DECQ CX
+	JNZ  rprow
+	VZEROUPPER
+	RET
+
 // func reluAVX2(n int, dst, x *float32)
 //
 // dst[i] = max(x[i], 0) as Go's max: -0 becomes +0 (adding +0) and a

@@ -384,3 +384,43 @@ func TestMaxPool2x2Values(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxRowPairs: the assembly against Go's max, to the bit, on ties,
+// signed zeros, NaNs and infinities, for rows of 0 to 30 values (below
+// 8: not done) in 1 to 3 row pairs; it writes nothing past dst's rows.
+func TestMaxRowPairs(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(9))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	for trial := range 200 {
+		w, rows := trial%31, 1+trial%3
+		x := make([]float32, 2*rows*w)
+		for i := range x {
+			if trial%2 == 0 {
+				x[i] = special[rng.Intn(len(special))]
+			} else {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		dst := make([]float32, rows*w+1)
+		dst[rows*w] = 7
+		done := MaxRowPairs(dst[:rows*w], x, w, rows)
+		if done != (w >= 8) {
+			t.Fatalf("trial %d: rows of %d: done %t", trial, w, done)
+		}
+		for r := 0; done && r < rows; r++ {
+			for j := range w {
+				want := max(x[2*r*w+j], x[(2*r+1)*w+j])
+				if got := dst[r*w+j]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("trial %d, row %d, column %d: got %v (%#x), want %v (%#x)", trial, r, j, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+			}
+		}
+		if dst[rows*w] != 7 {
+			t.Fatalf("trial %d: wrote past the rows", trial)
+		}
+	}
+}
