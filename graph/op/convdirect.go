@@ -36,14 +36,14 @@ type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, l
 
 // directShapes are the lanes (output channels, padded) and pixels of
 // the two kernels.
-var directShapes = [3]struct{ lanes, px int }{{8, 12}, {8, 14}, {16, 6}}
+var directShapes = [4]struct{ lanes, px int }{{8, 12}, {8, 14}, {16, 5}, {16, 6}}
 
 // directKernels are the assembly kernels where the CPU has AVX2 and FMA
 // (convdirect_amd64.go), else the Go ones; tests swap them.
 var directKernels = directGo
 
 // directGo are the Go kernels, in directShapes' order.
-var directGo = [3]directKernel{directConvGo8x12, directConvGo8x14, directConvGo16x6}
+var directGo = [4]directKernel{directConvGo8x12, directConvGo8x14, directConvGo16x5, directConvGo16x6}
 
 // directSIMD: directKernels are the assembly ones.
 var directSIMD bool
@@ -56,6 +56,10 @@ func directConvGo8x14(x *float32, offs *int32, nk int, w, bias, out *float32, ld
 	directConvGo(8, 14, x, offs, nk, w, bias, out, ldo, nout, relu)
 }
 
+func directConvGo16x5(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
+	directConvGo(16, 5, x, offs, nk, w, bias, out, ldo, nout, relu)
+}
+
 func directConvGo16x6(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
 	directConvGo(16, 6, x, offs, nk, w, bias, out, ldo, nout, relu)
 }
@@ -65,7 +69,7 @@ func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *
 	os := unsafe.Slice(offs, nk)
 	ws := unsafe.Slice(w, nk*lanes)
 	bs := unsafe.Slice(bias, lanes)
-	var acc [8 * 14]float32
+	var acc [8 * 14]float32 // the most lanes·px of directShapes
 	for p := range px {
 		copy(acc[p*lanes:][:lanes], bs)
 	}

@@ -56,12 +56,14 @@ func TestDirectSlot(t *testing.T) {
 		outC, ow, slot int
 	}{
 		{6, 28, 1},  // LeNet-5's conv1: two blocks of 14
-		{16, 10, 2}, // conv2: two blocks of 6 on 16 lanes
+		{16, 10, 2}, // conv2: two blocks of 5 on 16 lanes
+		{16, 12, 3}, // two of 6 against three of 5
 		{8, 12, 0},  // one block of 12
 		{5, 17, 0},  // 24 on 8x12, 28 on 8x14
 		{7, 27, 1},  // 36 against 28
-		{6, 11, 2},  // too narrow for 8 lanes
-		{6, 5, -1},  // too narrow for any
+		{6, 11, 3},  // too narrow for 8 lanes: 12 on 16x6, 15 on 16x5
+		{6, 5, 2},   // one block of 5
+		{6, 4, -1},  // too narrow for any
 		{17, 40, -1},
 	} {
 		g := convGeom{outC: c.outC, ow: c.ow}
@@ -195,8 +197,8 @@ func TestConv2dDirectNotChosen(t *testing.T) {
 		{"dilation2", []int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{DilationH: 2}, false},
 		{"3x3", []int{1, 1, 28, 28}, []int{6, 1, 3, 3}, ConvParams{}, false},
 		{"17_out", []int{1, 6, 14, 14}, []int{17, 6, 5, 5}, ConvParams{}, false},
-		{"narrow", []int{1, 1, 9, 9}, []int{6, 1, 5, 5}, ConvParams{}, false},
-		{"narrow16", []int{1, 6, 9, 9}, []int{16, 6, 5, 5}, ConvParams{}, false},
+		{"narrow", []int{1, 1, 8, 8}, []int{6, 1, 5, 5}, ConvParams{}, false},
+		{"narrow16", []int{1, 6, 8, 8}, []int{16, 6, 5, 5}, ConvParams{}, false},
 		{"kept", []int{1, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}, true},
 	} {
 		k := &convKernel{p: c.p, keep: c.keep}
