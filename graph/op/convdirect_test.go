@@ -232,3 +232,30 @@ func TestConv2dDirectNoAlloc(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkConv2dDirect times LeNet-5's two convolutions (with bias) at
+// batch 64 on one worker, direct and as im2col + GEMM.
+func BenchmarkConv2dDirect(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	for _, c := range directCases[:2] {
+		x, w, bias := toF32(randTensor(rng, append([]int{64}, c.xs[1:]...)...)), toF32(randTensor(rng, c.ws...)), toF32(randTensor(rng, c.ws[0]))
+		k := &convKernel{p: c.p, bias: true}
+		s, err := k.outShape([]tensor.Shape{x.Shape(), w.Shape(), bias.Shape()})
+		if err != nil {
+			b.Fatal(err)
+		}
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s...))
+		in := []*tensor.Dense{x, w, bias}
+		for _, direct := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/direct=%t", c.name, direct), func(b *testing.B) {
+				withDirect(direct, 1, func() {
+					for b.Loop() {
+						if err := k.forward(in, out); err != nil {
+							b.Fatal(err)
+						}
+					}
+				})
+			})
+		}
+	}
+}
