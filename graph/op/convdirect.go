@@ -34,6 +34,8 @@ import (
 // max where relu != 0 (a ReLU fused into the convolution).
 type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
+//go:generate go run gen_convdirect.go
+
 // directShapes are the lanes (output channels, padded) and pixels of
 // the two kernels.
 var directShapes = [4]struct{ lanes, px int }{{8, 12}, {8, 14}, {16, 5}, {16, 6}}

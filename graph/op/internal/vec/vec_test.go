@@ -189,27 +189,36 @@ func BenchmarkKernels(b *testing.B) {
 // and infinities, for rows of 0 to 40 windows; it does every window of
 // a row of at least 8 (the last eight twice) and writes nothing past
 // them.
+// poolRows returns the row pair of a 2×2 pooling test trial: ow = trial
+// mod 41 windows, rows w = 2·ow to 2·ow+2 wide (wider than the
+// windows), of small integers (ties), special values (signed zeros,
+// NaNs, infinities) or normal ones by turns.
+func poolRows(rng *rand.Rand, trial int) (ow, w int, top, bot []float32) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	ow = trial % 41
+	w = 2*ow + trial%3
+	top, bot = make([]float32, w), make([]float32, w)
+	for i := range top {
+		switch trial % 3 {
+		case 0:
+			top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
+		case 1:
+			top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
+		default:
+			top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+	}
+	return ow, w, top, bot
+}
+
 func TestMaxPool2x2(t *testing.T) {
 	if asm == nil {
 		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
 	}
 	rng := rand.New(rand.NewSource(6))
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
 	for trial := range 200 {
-		ow := trial % 41
-		w := 2*ow + trial%3 // rows may be wider than the windows
-		top, bot := make([]float32, w), make([]float32, w)
-		for i := range top {
-			switch trial % 3 {
-			case 0:
-				top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
-			case 1:
-				top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
-			default:
-				top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-			}
-		}
+		ow, w, top, bot := poolRows(rng, trial)
 		out, idx := make([]float32, ow+1), make([]int32, ow+1)
 		out[ow], idx[ow] = 7, 7
 		base := 1000 * trial
@@ -350,22 +359,8 @@ func TestMaxPool2x2Values(t *testing.T) {
 		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
 	}
 	rng := rand.New(rand.NewSource(8))
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
 	for trial := range 200 {
-		ow := trial % 41
-		w := 2*ow + trial%3
-		top, bot := make([]float32, w), make([]float32, w)
-		for i := range top {
-			switch trial % 3 {
-			case 0:
-				top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
-			case 1:
-				top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
-			default:
-				top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-			}
-		}
+		ow, _, top, bot := poolRows(rng, trial)
 		out := make([]float32, ow+1)
 		out[ow] = 7
 		n := MaxPool2x2Values(out[:ow], top, bot)
