@@ -202,11 +202,12 @@ func (k *convKernel) directForward(b []float32, relu bool, pool *poolGeom) {
 	if d.one {
 		d.xp = d.padded(0, d.x)
 		if pool != nil {
-			d.buf(0)
+			d.buf(0) // sized here, before the workers read it
 		}
 		gemm.ParallelFor(d, g.oh, &k.wg)
 		if pool != nil {
-			maxPool2x2Values(pool, d.buf(0), d.out, 0, g.outC)
+			o, rm := d.buf(0)
+			maxPool2x2Values(pool, o, d.out, 0, g.outC, rm)
 		}
 	} else {
 		gemm.ParallelFor(d, k.n, &k.wg)
@@ -215,10 +216,12 @@ func (k *convKernel) directForward(b []float32, relu bool, pool *poolGeom) {
 }
 
 // buf returns worker's buffer for one sample's output before pooling
-// (directForward makes the slots, before the workers start).
-func (d *directConv) buf(worker int) []float32 {
-	d.bufs[worker] = resize(d.bufs[worker], d.g.outC*d.g.ohw)
-	return d.bufs[worker]
+// and the pooling's scratch (directForward makes the slots, before the
+// workers start).
+func (d *directConv) buf(worker int) (out, rowMax []float32) {
+	size := d.g.outC * d.g.ohw
+	d.bufs[worker] = resize(d.bufs[worker], size+maxPoolRowMax(d.pool))
+	return d.bufs[worker][:size], d.bufs[worker][size:]
 }
 
 // forwardDirectFused runs the convolution of in (x, w) into out with
@@ -293,9 +296,9 @@ func (d *directConv) RunRange(worker, lo, hi int) {
 	}
 	for i := lo; i < hi; i++ {
 		x := d.padded(worker, d.x[i*g.chw:])
-		var o []float32
+		var o, rm []float32
 		if d.pool != nil {
-			o = d.buf(worker)
+			o, rm = d.buf(worker)
 		} else {
 			o = d.out[i*size:][:size]
 		}
@@ -303,7 +306,7 @@ func (d *directConv) RunRange(worker, lo, hi int) {
 			d.row(x, o, oy)
 		}
 		if d.pool != nil {
-			maxPool2x2Values(d.pool, o, d.out[i*psize:][:psize], 0, g.outC)
+			maxPool2x2Values(d.pool, o, d.out[i*psize:][:psize], 0, g.outC, rm)
 		}
 	}
 }

@@ -129,6 +129,6 @@ func (k *convPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if err := k.f.forward(in, k.tmp); err != nil {
 		return err
 	}
-	maxPool2x2Values(k.pg, elems[float32](k.tmp), elems[float32](out), 0, n*g.outC)
+	maxPool2x2Values(k.pg, elems[float32](k.tmp), elems[float32](out), 0, n*g.outC, nil)
 	return nil
 }

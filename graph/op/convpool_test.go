@@ -126,3 +126,36 @@ func TestCanFuseConvPool(t *testing.T) {
 		t.Error("FuseConvPool of an input: no error")
 	}
 }
+
+// TestFuseConvPoolNoAlloc: after the first call, the fused forward
+// allocates nothing, at batch 1 (rows split over the workers) and above.
+func TestFuseConvPoolNoAlloc(t *testing.T) {
+	if raceOn {
+		t.Skip("allocation counts under -race are not the program's")
+	}
+	rng := rand.New(rand.NewSource(3))
+	for _, n := range []int{1, 4} {
+		xv, wv, bv := toF32(randTensor(rng, n, 6, 14, 14)), toF32(randTensor(rng, 16, 6, 5, 5)), toF32(randTensor(rng, 16))
+		g := G.NewGraph()
+		y, err := Conv2d(G.NodeFromAny(g, xv, G.WithName("x")), G.NodeFromAny(g, wv, G.WithName("w")), G.NodeFromAny(g, bv, G.WithName("b")), ConvParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		z, err := FuseConvPool(y, pool2x2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := z.Op().(*customOp).k.(*convPoolKernel)
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(z.Shape()...))
+		in := []*tensor.Dense{xv, wv, bv}
+		if err := k.forward(in, out); err != nil {
+			t.Fatal(err)
+		}
+		if a := testing.AllocsPerRun(5, func() { _ = k.forward(in, out) }); a != 0 {
+			t.Errorf("batch %d: %v allocations per call, want 0", n, a)
+		}
+		if k.tmp != nil {
+			t.Errorf("batch %d: the fallback ran, not the direct convolution", n)
+		}
+	}
+}

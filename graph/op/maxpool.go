@@ -93,7 +93,7 @@ func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 	if k.is2x2() {
 		if x32, ok := any(x).([]float32); ok {
 			if k.valuesOnly(tensor.Float32) {
-				maxPool2x2Values(g, x32, any(out).([]float32), lo, hi)
+				maxPool2x2Values(g, x32, any(out).([]float32), lo, hi, nil)
 				return
 			}
 			maxPool2x2F32(g, x32, any(out).([]float32), k.idx, lo, hi)
@@ -122,8 +122,10 @@ func (k *maxPoolKernel) valuesOnly(dt tensor.Dtype) bool {
 // maxPool2x2Values is maxPool2x2F32 without the indices: the maximum of
 // each window by Go's max (a NaN if the window holds one; +0 for a
 // window of -0 and +0, where the indexed paths take the first), over
-// planes [lo, hi).
-func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int) {
+// planes [lo, hi). rowMax is scratch for planes whose rows have fewer
+// than 8 windows (see maxPoolRowMax); nil or short: they take the Go
+// loop.
+func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int, rowMax []float32) {
 	h, w := g.h, g.w
 	oh, ow := len(g.rows.lo), len(g.cols.lo)
 	hw, ohw := h*w, oh*ow
@@ -131,7 +133,6 @@ func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int) {
 	// plane at a time: the rows' maxima into rowMax, then the pairs of
 	// consecutive values of all of it (an even width keeps the pairs
 	// inside the rows).
-	var rowMax [256]float32
 	narrow := maxPoolVec && ow < 8 && w == 2*ow && oh*w <= len(rowMax) && ohw >= 8
 	for p := lo; p < hi; p++ {
 		xp := x[p*hw : (p+1)*hw]
@@ -156,6 +157,10 @@ func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int) {
 		}
 	}
 }
+
+// maxPoolRowMax is the length of maxPool2x2Values' rowMax for g: a
+// plane's rows' maxima.
+func maxPoolRowMax(g *poolGeom) int { return len(g.rows.lo) * g.w }
 
 // orderKey maps a float32 to an integer ordered like the float, with -0
 // and +0 equal; a NaN gets some key (the callers handle NaNs apart). The

@@ -204,7 +204,7 @@ func TestMaxPool2x2Values(t *testing.T) {
 				want, got := make([]float32, no), make([]float32, no)
 				maxPool2x2(g, x, want, make([]int32, no), 0, g.planes())
 				restore := SetFastPaths(vecOn)
-				maxPool2x2Values(g, x, got, 0, g.planes())
+				maxPool2x2Values(g, x, got, 0, g.planes(), make([]float32, maxPoolRowMax(g)))
 				restore()
 				for i := range want {
 					if want[i] != got[i] && !(want[i] != want[i] && got[i] != got[i]) {
@@ -257,7 +257,7 @@ func BenchmarkMaxPool2x2Kernel(b *testing.B) {
 	})
 	b.Run("values", func(b *testing.B) {
 		for b.Loop() {
-			maxPool2x2Values(g, x, out, 0, g.planes())
+			maxPool2x2Values(g, x, out, 0, g.planes(), nil)
 		}
 	})
 }
