@@ -19,3 +19,14 @@ func (b *Builder) fuse(x *G.Node, f op.Fusion) (*G.Node, error) {
 	}
 	return op.FuseConv(x, f)
 }
+
+// fusePool returns the max pooling p of x merged with the convolution
+// that made x (op.FuseConvPool: LeNet-5's conv, ReLU and pooling as one
+// pass per sample), or nil where it may not be merged: as fuse, for the
+// convolutions and poolings op.CanFuseConvPool accepts.
+func (b *Builder) fusePool(x *G.Node, p op.PoolParams) (*G.Node, error) {
+	if !b.s.fuse || b.s.training || !op.CanFuseConvPool(x, p) || b.s.g.To(x.ID()).Len() != 0 {
+		return nil, nil
+	}
+	return op.FuseConvPool(x, p)
+}

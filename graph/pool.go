@@ -26,6 +26,9 @@ func (b *Builder) MaxPool2d(name string, x *G.Node, kernel int, o PoolOpts) *G.N
 	if !b.ok(name, "MaxPool2d", x) || !b.rank(name, "MaxPool2d", x, 4) {
 		return nil
 	}
+	if y, err := b.fusePool(x, o.params(kernel)); y != nil || err != nil {
+		return b.done(name, "MaxPool2d", y, err)
+	}
 	y, err := op.MaxPool2d(x, o.params(kernel))
 	return b.done(name, "MaxPool2d", y, err)
 }

@@ -79,6 +79,8 @@ type convKernel struct {
 	cwg sync.WaitGroup
 	// wino: the Winograd forward of float32 3×3 convolutions (winograd.go).
 	wino winograd
+	// direct: the direct forward of thin float32 convolutions (convdirect.go).
+	direct directConv
 }
 
 func (k *convKernel) name() string {
@@ -135,6 +137,14 @@ func (k *convKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 			if useWinograd(&k.g, n) && (!k.keep || winogradWithCols(&k.g)) {
 				convPrepare(k, &k.s32, w) // the kept columns, which the Winograd pass fills
 				k.winogradForward()
+				return nil
+			}
+			if k.panels = false; k.useDirect() {
+				var b []float32
+				if k.bias {
+					b = elems[float32](in[2])
+				}
+				k.directForward(b, false, nil)
 				return nil
 			}
 			if k.panels = k.usePanels(); k.panels {

@@ -38,8 +38,8 @@ func TestConv2dPanels(t *testing.T) {
 		{"no padding, few channels", []int{1, 4, 18, 40}, []int{8, 4, 5, 5}, ConvParams{}, true, false},
 		{"batch 3", []int{3, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true, false},
 	}
-	defer func(w, b int) { gemm.MaxWorkers, panelsMinBytes = w, b }(gemm.MaxWorkers, panelsMinBytes)
-	panelsMinBytes = 0
+	defer func(w, b int, d bool) { gemm.MaxWorkers, panelsMinBytes, directUse = w, b, d }(gemm.MaxWorkers, panelsMinBytes, directUse)
+	panelsMinBytes, directUse = 0, false // the few-channel 5×5 case would take the direct convolution
 	for _, tc := range cases {
 		for _, workers := range []int{1, 3} {
 			t.Run(fmt.Sprintf("%s/workers=%d", tc.name, workers), func(t *testing.T) {

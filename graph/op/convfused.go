@@ -250,6 +250,15 @@ func (k *convFusedKernel) outShape(in []tensor.Shape) (tensor.Shape, error) {
 type epilogueIn struct{ bias, gamma, beta, residual *tensor.Dense }
 
 func (k *convFusedKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
+	if k.bn == nil && !k.residual {
+		var b *tensor.Dense
+		if k.bias {
+			b = in[2]
+		}
+		if done, err := k.conv.forwardDirectFused(in[:2], out, b, k.relu, nil); done || err != nil {
+			return err
+		}
+	}
 	if err := k.conv.forward(in[:2], out); err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ type maxPoolKernel struct {
 	p   PoolParams
 	g   *poolGeom
 	idx []int32
+	// differentiated: the gradient was asked for (grad), so the forward
+	// keeps idx; without it (evaluation graphs) a float32 2×2 pooling
+	// computes the values alone (maxPool2x2Values).
+	differentiated bool
 	// the current call, split over planes by gemm.ParallelFor
 	x, out *tensor.Dense
 	wg     sync.WaitGroup
@@ -54,14 +58,14 @@ func (k *maxPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if _, err := k.outShape([]tensor.Shape{in[0].Shape()}); err != nil {
 		return err
 	}
-	n := out.Shape().TotalSize()
-	if cap(k.idx) < n {
-		k.idx = make([]int32, n)
-	}
-	k.idx = k.idx[:n]
 	if dt := in[0].Dtype(); dt != tensor.Float32 && dt != tensor.Float64 {
 		return errors.Errorf("%s: unsupported dtype %v (want float32 or float64)", k.name(), dt)
 	}
+	n := out.Shape().TotalSize()
+	if !k.valuesOnly(in[0].Dtype()) && cap(k.idx) < n {
+		k.idx = make([]int32, n)
+	}
+	k.idx = k.idx[:min(n, cap(k.idx))]
 	k.x, k.out = in[0], out
 	// Planes are independent: split them over the workers when there is
 	// enough work to pay for the hand-off.
@@ -86,9 +90,12 @@ func (k *maxPoolKernel) RunRange(_, lo, hi int) {
 // maxPoolForward pools planes [lo, hi) of x.
 func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 	g, p := k.g, k.p
-	oh, ow := len(g.rows.lo), len(g.cols.lo)
-	if p.KH == 2 && p.KW == 2 && p.SH == 2 && p.SW == 2 && p.PH == 0 && p.PW == 0 && 2*oh <= g.h && 2*ow <= g.w {
+	if k.is2x2() {
 		if x32, ok := any(x).([]float32); ok {
+			if k.valuesOnly(tensor.Float32) {
+				maxPool2x2Values(g, x32, any(out).([]float32), lo, hi, nil)
+				return
+			}
 			maxPool2x2F32(g, x32, any(out).([]float32), k.idx, lo, hi)
 			return
 		}
@@ -97,6 +104,63 @@ func maxPoolForward[T float](k *maxPoolKernel, x, out []T, lo, hi int) {
 	}
 	maxPoolAny(g, p.KW, p.SW, x, out, k.idx, lo, hi)
 }
+
+// is2x2 reports whether k is a 2×2, stride-2 pooling without padding
+// whose windows all lie in the input.
+func (k *maxPoolKernel) is2x2() bool {
+	g, p := k.g, k.p
+	return p.KH == 2 && p.KW == 2 && p.SH == 2 && p.SW == 2 && p.PH == 0 && p.PW == 0 &&
+		2*len(g.rows.lo) <= g.h && 2*len(g.cols.lo) <= g.w
+}
+
+// valuesOnly reports whether the forward of dtype dt skips the argmax
+// indices: a float32 2×2 pooling that is not differentiated.
+func (k *maxPoolKernel) valuesOnly(dt tensor.Dtype) bool {
+	return !k.differentiated && dt == tensor.Float32 && k.is2x2()
+}
+
+// maxPool2x2Values is maxPool2x2F32 without the indices: the maximum of
+// each window by Go's max (a NaN if the window holds one; +0 for a
+// window of -0 and +0, where the indexed paths take the first), over
+// planes [lo, hi). rowMax is scratch for planes whose rows have fewer
+// than 8 windows (see maxPoolRowMax); nil or short: they take the Go
+// loop.
+func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int, rowMax []float32) {
+	h, w := g.h, g.w
+	oh, ow := len(g.rows.lo), len(g.cols.lo)
+	hw, ohw := h*w, oh*ow
+	// Rows of fewer than 8 windows (LeNet-5's pool2: 5) go to vec a
+	// plane at a time: the rows' maxima into rowMax, then the pairs of
+	// consecutive values of all of it (an even width keeps the pairs
+	// inside the rows).
+	narrow := maxPoolVec && ow < 8 && w == 2*ow && oh*w <= len(rowMax) && ohw >= 8
+	for p := lo; p < hi; p++ {
+		xp := x[p*hw : (p+1)*hw]
+		op := out[p*ohw : (p+1)*ohw]
+		if narrow && vec.MaxRowPairs(rowMax[:oh*w], xp, w, oh) {
+			vec.MaxPool2x2Values(op, rowMax[:oh*w], rowMax[:oh*w])
+			continue
+		}
+		for i := range oh {
+			pair := xp[2*i*w : 2*i*w+2*w]
+			top, bot := pair[:w], pair[w:]
+			orow := op[i*ow : i*ow+ow]
+			j := 0
+			if maxPoolVec {
+				j = vec.MaxPool2x2Values(orow, top, bot)
+			}
+			for ; j < len(orow); j++ {
+				t := top[2*j : 2*j+2 : 2*j+2]
+				u := bot[2*j : 2*j+2 : 2*j+2]
+				orow[j] = max(t[0], t[1], u[0], u[1])
+			}
+		}
+	}
+}
+
+// maxPoolRowMax is the length of maxPool2x2Values' rowMax for g: a
+// plane's rows' maxima.
+func maxPoolRowMax(g *poolGeom) int { return len(g.rows.lo) * g.w }
 
 // orderKey maps a float32 to an integer ordered like the float, with -0
 // and +0 equal; a NaN gets some key (the callers handle NaNs apart). The
@@ -206,8 +270,9 @@ func maxPool2x2[T float](g *poolGeom, x, out []T, idx []int32, lo, hi int) {
 	}
 }
 
-// maxPoolVec: maxPoolAny takes vec.MaxPool; tests turn it off to check
-// and time the Go code alone.
+// maxPoolVec: maxPoolAny takes vec.MaxPool, maxPool2x2Values
+// vec.MaxPool2x2Values; tests turn it off to check and time the Go code
+// alone.
 var maxPoolVec = true
 
 // maxPoolAny handles any windows kw wide at column stride s, clipped to
@@ -282,6 +347,7 @@ func maxPoolWindows[T float](g *poolGeom, xp, orow []T, irow []int32, base, i, j
 func (k *maxPoolKernel) diffWRT() []bool { return []bool{true} }
 
 func (k *maxPoolKernel) grad(_ G.Nodes, _, grad *G.Node) (G.Nodes, error) {
+	k.differentiated = true
 	return single(&maxPoolGrad{fw: k}, grad)
 }
 

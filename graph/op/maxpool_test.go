@@ -172,6 +172,66 @@ func TestMaxPool2x2F32Branchless(t *testing.T) {
 	}
 }
 
+// TestMaxPool2x2Values: the evaluation 2×2 path without indices (vec's
+// assembly, then the Go code alone) gives the indexed reference's values
+// (a NaN where it has one; a zero of either sign where it has a zero,
+// +0 if the window holds one) on input rows of 10 (five windows, as
+// LeNet-5's pool2: Go code only), 20 (ten: eight by vec, then the last
+// eight again) and 21 (a column left over), on
+// data full of ties, signed zeros, infinities and NaNs; the evaluation
+// op keeps no indices, the differentiated one does.
+func TestMaxPool2x2Values(t *testing.T) {
+	pick := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 2, -2, 1e-45, -1e-45,
+		float32(math.Inf(1)), float32(math.Inf(-1)), float32(math.NaN()), 3.5, -3.5}
+	rng := rand.New(rand.NewSource(4))
+	for _, vecOn := range []bool{true, false} {
+		for _, w := range []int{10, 20, 21} {
+			shape := tensor.Shape{3, 2, 6, w}
+			g, err := stridedGeom("test", shape, PoolParams{KH: 2, KW: 2, SH: 2, SW: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := make([]float32, shape.TotalSize())
+			no := 3 * 2 * 3 * (w / 2)
+			for trial := range 50 {
+				for i := range x {
+					if trial%2 == 0 {
+						x[i] = pick[rng.Intn(len(pick))]
+					} else {
+						x[i] = float32(rng.Intn(3)) - 1
+					}
+				}
+				want, got := make([]float32, no), make([]float32, no)
+				maxPool2x2(g, x, want, make([]int32, no), 0, g.planes())
+				restore := SetFastPaths(vecOn)
+				maxPool2x2Values(g, x, got, 0, g.planes(), make([]float32, maxPoolRowMax(g)))
+				restore()
+				for i := range want {
+					if want[i] != got[i] && !(want[i] != want[i] && got[i] != got[i]) {
+						t.Fatalf("vec %t, width %d, trial %d, output %d: got %v, want %v", vecOn, w, trial, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	gr := G.NewGraph()
+	x := G.NewTensor(gr, tensor.Float32, 4, G.WithShape(1, 1, 4, 4), G.WithName("x"))
+	y, err := MaxPool2d(x, PoolParams{KH: 2, KW: 2, SH: 2, SW: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := y.Op().(*customOp).k.(*maxPoolKernel)
+	if k.valuesOnly(tensor.Float32) != true {
+		t.Error("an evaluation 2x2 float32 pooling keeps its indices")
+	}
+	if _, err := G.Grad(G.Must(G.Sum(y)), x); err != nil {
+		t.Fatal(err)
+	}
+	if k.valuesOnly(tensor.Float32) {
+		t.Error("a differentiated pooling does not keep its indices")
+	}
+}
+
 // BenchmarkMaxPool2x2Kernel times the 2x2 kernels alone, single-threaded,
 // on ReLU-like activations (half zeros).
 func BenchmarkMaxPool2x2Kernel(b *testing.B) {
@@ -193,6 +253,11 @@ func BenchmarkMaxPool2x2Kernel(b *testing.B) {
 	b.Run("branchless", func(b *testing.B) {
 		for b.Loop() {
 			maxPool2x2F32(g, x, out, idx, 0, g.planes())
+		}
+	})
+	b.Run("values", func(b *testing.B) {
+		for b.Loop() {
+			maxPool2x2Values(g, x, out, 0, g.planes(), nil)
 		}
 	})
 }

@@ -28,6 +28,41 @@ func MaxPool2x2(out []float32, idx []int32, top, bot []float32, base, w int) int
 	return m
 }
 
+// MaxPool2x2Values is MaxPool2x2 without the indices: out[j] =
+// max(top[2j], top[2j+1], bot[2j], bot[2j+1]) as Go's max computes it (a
+// NaN, Go's, if any is NaN; +0 of -0 and +0). It returns how many
+// windows it did: all of them from 8 on, none below 8 or without the
+// assembly; the caller pools the rest. top and bot must hold 2·len(out)
+// values.
+func MaxPool2x2Values(out, top, bot []float32) int {
+	n := len(out) &^ 7
+	if asm == nil || n == 0 {
+		return 0
+	}
+	m := len(out)
+	_, _ = top[2*m-1], bot[2*m-1] // bounds
+	asm.maxPool2x2Values(n, &top[0], &bot[0], &out[0])
+	if s := m - 8; n < m {
+		// The last eight windows again, overlapping the ones done.
+		asm.maxPool2x2Values(8, &top[2*s], &bot[2*s], &out[s])
+	}
+	return m
+}
+
+// MaxRowPairs sets dst[r·w+j] = max(x[2r·w+j], x[(2r+1)·w+j]) as Go's
+// max for r < rows and j < w: the rows' half of a 2×2 max pooling, whose
+// other half is then MaxPool2x2Values(out, dst, dst) over the whole of
+// dst where w is even (pairs of consecutive values, never across rows).
+// It reports whether it did: not for w under 8 or without the assembly.
+func MaxRowPairs(dst, x []float32, w, rows int) bool {
+	if asm == nil || w < 8 || rows < 1 {
+		return false
+	}
+	_, _ = dst[rows*w-1], x[2*rows*w-1] // bounds
+	asm.maxRowPairs(rows, w, &x[0], &dst[0])
+	return true
+}
+
 // laneOffsets are the offsets in a row of the first element of windows
 // 0 to 7 of a stride-1 pooling.
 var laneOffsets = [8]int32{0, 1, 2, 3, 4, 5, 6, 7}

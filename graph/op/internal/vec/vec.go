@@ -17,14 +17,18 @@ type kernels struct {
 	add        func(n int, dst, x, y *float32)
 	addRows    func(rows, width int, dst *float32, dpitch int, src *float32, spitch int)
 	maxPool2x2 func(n int, top, bot, out *float32, idx *int32, offs *int32, base, w int32)
-	maxPool    func(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
-	relu       func(n int, dst, x *float32)
-	reluGrad   func(n int, dst, x, dy *float32)
-	scaleShift func(n int, dst, x *float32, a, b float32)
-	linComb    func(n int, dst, x, y *float32, a, b, m, c float32)
-	sum        func(n int, x *float32) float64
-	sumSqDev   func(n int, x *float32, mean float64) float64
-	sumDyDev   func(n int, x, dy *float32, mean float64) (sd, sdx float64)
+	// maxPool2x2Values: maxPool2x2 without the indices.
+	maxPool2x2Values func(n int, top, bot, out *float32)
+	// maxRowPairs: rows >= 1, w >= 8.
+	maxRowPairs func(rows, w int, x, dst *float32)
+	maxPool     func(n int, x, out *float32, idx *int32, offs *int32, base int32, w, kh, kw, s int)
+	relu        func(n int, dst, x *float32)
+	reluGrad    func(n int, dst, x, dy *float32)
+	scaleShift  func(n int, dst, x *float32, a, b float32)
+	linComb     func(n int, dst, x, y *float32, a, b, m, c float32)
+	sum         func(n int, x *float32) float64
+	sumSqDev    func(n int, x *float32, mean float64) float64
+	sumDyDev    func(n int, x, dy *float32, mean float64) (sd, sdx float64)
 }
 
 // asm holds the kernels where this machine has them, else nil; tests set

@@ -40,9 +40,15 @@ func sumSqDevAVX2(n int, x *float32, mean float64) float64
 //go:noescape
 func sumDyDevAVX2(n int, x, dy *float32, mean float64) (sd, sdx float64)
 
+//go:noescape
+func maxPool2x2ValuesAVX2(n int, top, bot, out *float32)
+
+//go:noescape
+func maxRowPairsAVX2(rows, w int, x, dst *float32)
+
 func init() {
 	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
 		asm = &kernels{add: addAVX2, addRows: addRowsAVX2, scaleShift: scaleShiftAVX2, linComb: linCombAVX2,
-			sum: sumAVX2, relu: reluAVX2, reluGrad: reluGradAVX2, maxPool2x2: maxPool2x2AVX2, maxPool: maxPoolAVX2, sumSqDev: sumSqDevAVX2, sumDyDev: sumDyDevAVX2}
+			sum: sumAVX2, relu: reluAVX2, reluGrad: reluGradAVX2, maxPool2x2: maxPool2x2AVX2, maxPool2x2Values: maxPool2x2ValuesAVX2, maxRowPairs: maxRowPairsAVX2, maxPool: maxPoolAVX2, sumSqDev: sumSqDevAVX2, sumDyDev: sumDyDevAVX2}
 	}
 }

@@ -383,6 +383,95 @@ mpdone:
 	VZEROUPPER
 	RET
 
+// GOMAX sets A = max(A, B) as Go's max, to the bit: the AND of both
+// operand orders of VMAXPS (+0 where A and B are zeros of opposite
+// signs), Go's NaN (Y15) where either is NaN. T and U are scratch.
+#define GOMAX(A, B, T, U) \
+	VMAXPS    A, B, T     \
+	VMAXPS    B, A, U     \
+	VANDPS    T, U, U     \
+	VCMPPS    $0x03, B, A, T \
+	VBLENDVPS T, Y15, U, A
+
+// func maxPool2x2ValuesAVX2(n int, top, bot, out *float32)
+//
+// out[j] = max(top[2j], top[2j+1], bot[2j], bot[2j+1]) as Go's max, for
+// windows j < n (a multiple of 8): the maximum of the two rows, then of
+// its even and odd elements (shuffles, then a permutation of 64-bit
+// pairs back into window order).
+TEXT ·maxPool2x2ValuesAVX2(SB), NOSPLIT, $0-32
+	MOVQ         n+0(FP), CX
+	MOVQ         top+8(FP), SI
+	MOVQ         bot+16(FP), DX
+	MOVQ         out+24(FP), DI
+	MOVL         $0x7fc00000, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+
+mvloop:
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (DX), Y2
+	VMOVUPS 32(DX), Y3
+	GOMAX(Y0, Y2, Y4, Y5)
+	GOMAX(Y1, Y3, Y4, Y5)
+	VSHUFPS $0x88, Y1, Y0, Y6
+	VSHUFPS $0xDD, Y1, Y0, Y7
+	GOMAX(Y6, Y7, Y4, Y5)
+	VPERMPD $0xD8, Y6, Y6
+	VMOVUPS Y6, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     mvloop
+	VZEROUPPER
+	RET
+
+// func maxRowPairsAVX2(rows, w int, x, dst *float32)
+//
+// dst[r*w+j] = max(x[2r*w+j], x[(2r+1)*w+j]) as Go's max, for r < rows
+// and j < w (w >= 8): eight values a step, the last step of a row
+// overlapping the one before it where w is not a multiple of 8.
+TEXT ·maxRowPairsAVX2(SB), NOSPLIT, $0-32
+	MOVQ         rows+0(FP), CX
+	MOVQ         w+8(FP), BX
+	MOVQ         x+16(FP), SI
+	MOVQ         dst+24(FP), DI
+	MOVL         $0x7fc00000, AX
+	VMOVD        AX, X15
+	VPBROADCASTD X15, Y15
+	SHLQ         $2, BX        // row bytes
+	LEAQ         -32(BX), R11  // offset of a row's last eight values
+	LEAQ         (SI)(BX*1), R9 // the bottom row
+
+rprow:
+	XORQ R8, R8
+
+rpvec:
+	CMPQ    R8, R11
+	JLE     rpload
+	MOVQ    R11, R8
+
+rpload:
+	VMOVUPS (SI)(R8*1), Y0
+	VMOVUPS (R9)(R8*1), Y1
+	GOMAX(Y0, Y1, Y4, Y5)
+	VMOVUPS Y0, (DI)(R8*1)
+	CMPQ    R8, R11
+	JEQ     rpnext
+	ADDQ    $32, R8
+	JMP     rpvec
+
+rpnext:
+	LEAQ (SI)(BX*2), SI
+	LEAQ (R9)(BX*2), R9
+	ADDQ BX, DI
+	DECQ CX
+	JNZ  rprow
+	VZEROUPPER
+	RET
+
 // func reluAVX2(n int, dst, x *float32)
 //
 // dst[i] = max(x[i], 0) as Go's max: -0 becomes +0 (adding +0) and a

@@ -189,27 +189,36 @@ func BenchmarkKernels(b *testing.B) {
 // and infinities, for rows of 0 to 40 windows; it does every window of
 // a row of at least 8 (the last eight twice) and writes nothing past
 // them.
+// poolRows returns the row pair of a 2×2 pooling test trial: ow = trial
+// mod 41 windows, rows w = 2·ow to 2·ow+2 wide (wider than the
+// windows), of small integers (ties), special values (signed zeros,
+// NaNs, infinities) or normal ones by turns.
+func poolRows(rng *rand.Rand, trial int) (ow, w int, top, bot []float32) {
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	ow = trial % 41
+	w = 2*ow + trial%3
+	top, bot = make([]float32, w), make([]float32, w)
+	for i := range top {
+		switch trial % 3 {
+		case 0:
+			top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
+		case 1:
+			top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
+		default:
+			top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+	}
+	return ow, w, top, bot
+}
+
 func TestMaxPool2x2(t *testing.T) {
 	if asm == nil {
 		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
 	}
 	rng := rand.New(rand.NewSource(6))
-	nan, inf := float32(math.NaN()), float32(math.Inf(1))
-	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
 	for trial := range 200 {
-		ow := trial % 41
-		w := 2*ow + trial%3 // rows may be wider than the windows
-		top, bot := make([]float32, w), make([]float32, w)
-		for i := range top {
-			switch trial % 3 {
-			case 0:
-				top[i], bot[i] = float32(rng.Intn(3)), float32(rng.Intn(3))
-			case 1:
-				top[i], bot[i] = special[rng.Intn(len(special))], special[rng.Intn(len(special))]
-			default:
-				top[i], bot[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
-			}
-		}
+		ow, w, top, bot := poolRows(rng, trial)
 		out, idx := make([]float32, ow+1), make([]int32, ow+1)
 		out[ow], idx[ow] = 7, 7
 		base := 1000 * trial
@@ -339,4 +348,74 @@ func TestReLU(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestMaxPool2x2Values: the assembly against Go's max, to the bit, on
+// ties, signed zeros, NaNs and infinities, for rows of 0 to 40 windows
+// (with a remainder past the last eight and rows wider than the
+// windows); it writes nothing past the windows it reports.
+func TestMaxPool2x2Values(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(8))
+	for trial := range 200 {
+		ow, _, top, bot := poolRows(rng, trial)
+		out := make([]float32, ow+1)
+		out[ow] = 7
+		n := MaxPool2x2Values(out[:ow], top, bot)
+		if want := map[bool]int{true: ow, false: 0}[ow >= 8]; n != want {
+			t.Fatalf("trial %d: did %d of %d windows, want %d", trial, n, ow, want)
+		}
+		for j := range n {
+			want := max(top[2*j], top[2*j+1], bot[2*j], bot[2*j+1])
+			if math.Float32bits(out[j]) != math.Float32bits(want) {
+				t.Fatalf("trial %d, window %d of %v %v: got %v (%#x), want %v (%#x)", trial, j,
+					top[2*j:2*j+2], bot[2*j:2*j+2], out[j], math.Float32bits(out[j]), want, math.Float32bits(want))
+			}
+		}
+		if out[ow] != 7 {
+			t.Fatalf("trial %d: wrote past the %d windows", trial, ow)
+		}
+	}
+}
+
+// TestMaxRowPairs: the assembly against Go's max, to the bit, on ties,
+// signed zeros, NaNs and infinities, for rows of 0 to 30 values (below
+// 8: not done) in 1 to 3 row pairs; it writes nothing past dst's rows.
+func TestMaxRowPairs(t *testing.T) {
+	if asm == nil {
+		t.Skip("no assembly on this machine (the Go reference in graph/op covers the rest)")
+	}
+	rng := rand.New(rand.NewSource(9))
+	nan, inf := float32(math.NaN()), float32(math.Inf(1))
+	special := []float32{0, float32(math.Copysign(0, -1)), 1, 2, -1, nan, inf, -inf}
+	for trial := range 200 {
+		w, rows := trial%31, 1+trial%3
+		x := make([]float32, 2*rows*w)
+		for i := range x {
+			if trial%2 == 0 {
+				x[i] = special[rng.Intn(len(special))]
+			} else {
+				x[i] = float32(rng.NormFloat64())
+			}
+		}
+		dst := make([]float32, rows*w+1)
+		dst[rows*w] = 7
+		done := MaxRowPairs(dst[:rows*w], x, w, rows)
+		if done != (w >= 8) {
+			t.Fatalf("trial %d: rows of %d: done %t", trial, w, done)
+		}
+		for r := 0; done && r < rows; r++ {
+			for j := range w {
+				want := max(x[2*r*w+j], x[(2*r+1)*w+j])
+				if got := dst[r*w+j]; math.Float32bits(got) != math.Float32bits(want) {
+					t.Fatalf("trial %d, row %d, column %d: got %v (%#x), want %v (%#x)", trial, r, j, got, math.Float32bits(got), want, math.Float32bits(want))
+				}
+			}
+		}
+		if dst[rows*w] != 7 {
+			t.Fatalf("trial %d: wrote past the rows", trial)
+		}
+	}
 }
