@@ -144,44 +144,63 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 }
 
 // inputTiles4 writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
-// of tile t goes to v[ξ*stride + t-t0]. The 6 input rows under a row of
-// tiles are copied, zero-padded, into worker's strip; runs of 8 tiles go
-// to the assembly transform, and so do shorter runs (rows of 7 tiles at
-// 28×28), 8 tiles wide, through a buffer.
+// of tile t goes to v[ξ*stride + t-t0]. As in inputTiles, the input rows
+// under the tile rows of one sample that the range touches are copied,
+// zero-padded and the full width of the tiles, into worker's strip, once
+// (6 rows per tile row read each row 1.5 times in many small copies).
+// Runs of 8 tiles go to the assembly transform, and so do shorter runs
+// (rows of 7 tiles at 28×28, or a chunk's end), through a buffer: the 8
+// tiles that end at the row's end, or from its start where the row has
+// fewer (the strip is then 34 wide, zero past the tiles).
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
 	g := &k.g
 	hw := g.h * g.w
+	per := k.tilesH * k.tilesW
+	sw := 4*k.tilesW + 2 // the strip's width
+	if winogradSIMD {
+		sw = max(sw, 34)
+	}
+	var strip []float32
+	sn, sy := -1, 0 // the sample in the strip and its first tile row
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
-		plane := k.x[(n*g.c+c)*hw:][:hw]
+		if n != sn {
+			last := k.tilesH - 1 // the sample's last tile row in the range
+			if (t1-1)/per == n {
+				last = (t1 - 1) % per / k.tilesW
+			}
+			plane := k.x[(n*g.c+c)*hw:][:hw]
+			strip = k.fillStrip(worker, plane, 4*(last-ty)+6, sw, 4*ty-g.ph, -g.pw)
+			sn, sy = n, ty
+		}
+		row := strip[4*(ty-sy)*sw:]
 		if nt := tx1 - tx0; winogradSIMD && nt < 8 {
-			strip := k.fillStrip(worker, plane, 6, 34, 4*ty-g.ph, 4*tx0-g.pw)
+			s := max(0, min(tx0, k.tilesW-8))
 			var vt [36 * 8]float32
 			var tmp [240]float32
-			winograd4Input8(&strip[0], 34, &vt[0], 8, &tmp[0])
+			_ = row[5*sw+4*s+39] // fillStrip's slack
+			winograd4Input8(&row[4*s], sw, &vt[0], 8, &tmp[0])
 			o := v[t:]
 			_ = o[35*stride+nt-1]
 			for xi := range 36 {
-				copy(o[xi*stride:][:nt], vt[8*xi:][:nt])
+				copy(o[xi*stride:][:nt], vt[8*xi+tx0-s:][:nt])
 			}
 			return
 		}
-		sw := 4*(tx1-tx0) + 2 // the strip's width
-		strip := k.fillStrip(worker, plane, 6, sw, 4*ty-g.ph, 4*tx0-g.pw)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
-			if winogradSIMD && tx1-tx0 >= 8 {
+			if winogradSIMD {
 				// 8 tiles at once, the last 8 of the run where fewer are
 				// left (recomputing some: same values).
 				s := min(tx, tx1-8)
 				o := v[t+s-tx:]
 				_ = o[35*stride+7]
-				_ = strip[5*sw+4*(s-tx0)+39] // fillStrip's slack
+				_ = row[5*sw+4*s+39] // fillStrip's slack
 				var tmp [240]float32
-				winograd4Input8(&strip[4*(s-tx0)], sw, &o[0], stride, &tmp[0])
+				winograd4Input8(&row[4*s], sw, &o[0], stride, &tmp[0])
 				t += s + 7 - tx
 				tx = s + 7
 				continue
 			}
-			p := strip[4*(tx-tx0):]
+			p := row[4*tx:]
 			_ = p[5*sw+5]
 			// Bᵀ d down the columns, then the same along the rows of the result.
 			var a [36]float32
