@@ -46,9 +46,15 @@ var winograd4Use = winogradAuto
 // winogradTile returns the output tile side of the Winograd forward of g
 // over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)). F(4×4) is taken
 // with 128 channels or more in and out, at most 256×256 of them, and at
-// least 16 tiles of 4×4 in the batch:
+// least 16 tiles of 4×4 in the batch; and with 16 channels at most in
+// and out where a row of the output has 8 tiles of 4×4 or more
+// (ResNet-20's 32×32 layers: the 16-channel GEMMs are thin, and the
+// transforms' traffic, 36 entries per 16 outputs where F(2×2) has 16
+// per 4, weighs most; see the measures after the list):
 //   - below 128 channels the transforms, which cost per tile and channel,
-//     eat the GEMMs' gain (64 and 96 channels: at par);
+//     eat the GEMMs' gain (64 and 96 channels: at par; rows of fewer
+//     than 8 tiles, at 16×16 and less, run the assembly transforms on 8
+//     tiles through a buffer);
 //   - below 16 tiles (batch 1 at 7×7: 4) the GEMMs are thinner than the
 //     micro-kernel's 16 columns and fall to gonum's, 15-20 times slower;
 //   - above 256×256 channels (VGG's 512-channel layers) F(4×4) still
@@ -83,6 +89,11 @@ var winograd4Use = winogradAuto
 //	64/64/8/64            7.98    9.87
 //	8/64/56/64           19.72   16.42   resnet18 b8
 //	8/256/14/256         19.37   17.86
+//
+// Since e4b7873 (strip filled once per sample), winograd-neww, 2
+// workers, CPU ms, 3 alternated runs: 64/16/32/16 F(2×2) 9.81 7.87
+// 6.56, F(4×4) 6.30 5.04 4.31; 64/32/16/32 F(2×2) 5.38 5.13 3.85,
+// F(4×4) 8.18 7.07 5.72.
 func winogradTile(g *convGeom, n int) int {
 	switch winograd4Use {
 	case winogradAlways:
@@ -94,7 +105,17 @@ func winogradTile(g *convGeom, n int) int {
 	if g.c >= 128 && g.outC >= 128 && g.c*g.outC <= 256*256 && tiles >= 16 {
 		return 4
 	}
+	if winograd4Small(g) {
+		return 4
+	}
 	return 2
+}
+
+// winograd4Small reports whether g has 16 channels at most in and out
+// and rows of 8 tiles of 4×4 or more, where F(4×4) pays however few the
+// channels (winogradTile).
+func winograd4Small(g *convGeom) bool {
+	return g.c <= 16 && g.outC <= 16 && (g.ow+3)/4 >= 8
 }
 
 // winograd4Chunk is the most tiles one worker transforms and multiplies
@@ -299,21 +320,31 @@ func winogradFilter4(w, u []float32, o, outC, c int) {
 	for c0 := 0; c0 < c; c0 += block {
 		nb := min(block, c-c0)
 		for ci := range nb {
-			g := w[(c0+ci)*9:][:9]
-			var a [18]float64 // G g, 6×3
-			for j := range 3 {
-				a[j], a[3+j], a[6+j], a[9+j], a[12+j], a[15+j] = gt6(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
-			}
-			for i := range 6 {
-				var r [6]float64
-				r[0], r[1], r[2], r[3], r[4], r[5] = gt6(a[3*i], a[3*i+1], a[3*i+2])
-				for q, v := range r {
-					blk[(6*i+q)*block+ci] = float32(v)
-				}
+			var t [36]float32
+			winogradFilter4Tile(w[(c0+ci)*9:][:9], &t)
+			for xi, v := range t {
+				blk[xi*block+ci] = v
 			}
 		}
 		for xi := range 36 {
 			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
+		}
+	}
+}
+
+// winogradFilter4Tile writes G g Gᵀ of the 3×3 filter g to t, entry ξ
+// at index ξ, computed in float64 and rounded once.
+func winogradFilter4Tile(g []float32, t *[36]float32) {
+	g = g[:9]
+	var a [18]float64 // G g, 6×3
+	for j := range 3 {
+		a[j], a[3+j], a[6+j], a[9+j], a[12+j], a[15+j] = gt6(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
+	}
+	for i := range 6 {
+		var r [6]float64
+		r[0], r[1], r[2], r[3], r[4], r[5] = gt6(a[3*i], a[3*i+1], a[3*i+2])
+		for q, v := range r {
+			t[6*i+q] = float32(v)
 		}
 	}
 }
