@@ -132,7 +132,7 @@ func TestWinogradOdd(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	eachWinogradSetting(t, func(simd bool, workers int) {
 		for _, pad := range []int{0, 1, 2} {
-			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}} {
+			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}, {8, 8}, {10, 10}} {
 				for _, n := range []int{1, 3} {
 					c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3}
 					checkWinograd(t, rng, c, workers)
@@ -140,6 +140,42 @@ func TestWinogradOdd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWinogradPairedRows: on rows of 4 tiles (8×8 outputs), where two
+// tile rows run through the assembly transforms together (pairRows),
+// the output is the scalar transforms' within float32 rounding (the
+// assembly adds along the rows first, the scalar code down the columns:
+// not the same bits; a tile in the wrong place would be off by O(1)):
+// whole images and ones cut at the bottom or the right
+// (7 rows or columns: the last tile row alone, or outputs 7 wide, which
+// are not paired), batches whose chunks start and end inside an image
+// (5 and 7 at one worker and two), padding 0 to 2.
+func TestWinogradPairedRows(t *testing.T) {
+	if !hasWinogradSIMD {
+		t.Skip("no assembly transforms on this CPU")
+	}
+	defer func(s bool, m winogradMode) { winogradSIMD, winograd4Use = s, m }(winogradSIMD, winograd4Use)
+	winograd4Use = winogradNever
+	rng := rand.New(rand.NewSource(14))
+	for _, s := range []struct{ h, w, pad, n int }{
+		{8, 8, 1, 1}, {10, 10, 0, 5}, {12, 12, 2, 7}, {9, 8, 1, 5}, {7, 8, 1, 7}, {8, 7, 1, 5}, {11, 10, 0, 3},
+	} {
+		x, w, b := toF32(randTensor(rng, s.n, 3, s.h, s.w)), toF32(randTensor(rng, 5, 3, 3, 3)), toF32(randTensor(rng, 5))
+		p := ConvParams{PadH: s.pad, PadW: s.pad}
+		for _, workers := range []int{1, 2} {
+			var got [2][]float64
+			withWinograd(winogradAlways, workers, func() {
+				for i, simd := range []bool{false, true} {
+					winogradSIMD = simd
+					got[i], _ = convDirect(t, x, w, b, p, false)
+				}
+			})
+			if _, rel := convErr(got[1], got[0]); !(rel <= 1e-6) {
+				t.Errorf("x %v pad %d, %d workers: the assembly's output differs from the scalar one's by %.3g of the largest", x.Shape(), s.pad, workers, rel)
+			}
+		}
+	}
 }
 
 // zooWinograd lists every 3×3 stride-1 convolution of the zoo (input
