@@ -501,8 +501,9 @@ func at4(a0, a1, a2, a3 float32) (float32, float32) {
 // pairRows reports whether the run of tiles [tx0, tx1) of tile row ty
 // starting at tile t of a range of nt, and the run of the next tile row
 // after it, run through the assembly transforms together as 8 tiles:
-// where a row has 4 tiles (8×8 images: ResNet-20's 64-channel layers),
-// whole, and the next row of the sample is in the range.
+// where a row has 4 tiles (outputs 8 wide on F(2×2): ResNet-20's
+// 64-channel layers; 16 wide on F(4×4)), whole, and the next row of the
+// sample is in the range.
 func (k *winograd) pairRows(t, ty, tx0, tx1, nt int) bool {
 	return winogradSIMD && k.tilesW == 4 && tx0 == 0 && tx1 == 4 && ty+1 < k.tilesH && t+8 <= nt
 }
