@@ -372,12 +372,18 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 // each in a set of its own.
 func xiStride(rows, nt int) int { return rows*nt + 16 }
 
+// stripSlack is the values past a strip's last row that the F(4×4)
+// assembly may read and not use: it reads 40 values of each row from
+// the first of 8 tiles (34 used), where the row may have as few as 6
+// (inputTiles4).
+const stripSlack = 40
+
 // fillStrip copies rows [y0, y0+rows) of plane, columns [x0, x0+sw),
-// zero outside the plane, into worker's strip (rows × sw, and 8 more
-// values that the F(4×4) assembly reads but does not use) and returns it.
+// zero outside the plane, into worker's strip (rows × sw, and
+// stripSlack more values) and returns it.
 func (k *winograd) fillStrip(worker int, plane []float32, rows, sw, y0, x0 int) []float32 {
 	g := &k.g
-	k.strip[worker] = grow(k.strip[worker], rows*sw+8)
+	k.strip[worker] = grow(k.strip[worker], rows*sw+stripSlack)
 	strip := k.strip[worker]
 	for r := range rows {
 		dst := strip[r*sw:][:sw]

@@ -175,16 +175,13 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 // Runs of 8 tiles go to the assembly transform, and so do two rows of 4
 // (16×16 outputs: pairRows), and shorter runs (rows of 7 tiles at 28×28,
 // or a chunk's end), through a buffer: the 8 tiles that end at the
-// row's end, or from its start where the row has fewer (the strip is
-// then 34 wide, zero past the tiles).
+// row's end, or from its start where the row has fewer (those past the
+// row read the rows below, or fillStrip's slack, and are not kept).
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
 	g := &k.g
 	hw := g.h * g.w
 	per := k.tilesH * k.tilesW
 	sw := 4*k.tilesW + 2 // the strip's width
-	if winogradSIMD {
-		sw = max(sw, 34)
-	}
 	var strip []float32
 	sn, sy := -1, 0 // the sample in the strip and its first tile row
 	paired := false // the run is the second of a pair (see pairRows)
