@@ -50,8 +50,9 @@ func xgradGeom(g *convGeom) convGeom {
 //	8/256/14/256          40.1        33.2
 //	8/512/7/512           62.4        66.9     (128 tiles)
 //
-// (Images of 8×8 and less have 4 tiles a row, too few for the assembly
-// transforms, which take 8.)
+// (Images of 8×8 have 4 tiles a row, which the assembly transforms take
+// two rows at a time since pairRows: 64/64/8/64 5.68 -> 5.20, medians of
+// 3; below, 4 tiles or fewer run the scalar transforms.)
 func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 	if !winogradFits(g) || g.ph > 2 || g.pw > 2 || winogradXGradUse == winogradNever {
 		return convGeom{}, false
@@ -197,6 +198,9 @@ func (k *convXGrad) winogradXGrad(gx convGeom) {
 //	64/16/32/16            21.1             19.3    resnet20 b64
 //	64/32/16/32            10.9             10.5
 //	64/64/8/64             10.6             14.0    (4 tiles a row)
+//
+// (64/64/8/64 with two rows of 4 tiles at a time in the assembly
+// transforms, pairRows: 7.2 against 7.7, medians of 3: still the GEMM.)
 func winogradWithCols(g *convGeom) bool {
 	return winogradUse != winogradAuto || (g.ow+1)/2 >= 8
 }
