@@ -373,12 +373,18 @@ func (k *winograd) RunRange(worker, lo, hi int) {
 // each in a set of its own.
 func xiStride(rows, nt int) int { return rows*nt + 16 }
 
+// stripSlack is the values past a strip's last row that the F(4×4)
+// assembly may read and not use: it reads 40 values of each row from
+// the first of 8 tiles (34 used), where the row may have as few as 6
+// (inputTiles4).
+const stripSlack = 40
+
 // fillStrip copies rows [y0, y0+rows) of plane, columns [x0, x0+sw),
-// zero outside the plane, into worker's strip (rows × sw, and 8 more
-// values that the F(4×4) assembly reads but does not use) and returns it.
+// zero outside the plane, into worker's strip (rows × sw, and
+// stripSlack more values) and returns it.
 func (k *winograd) fillStrip(worker int, plane []float32, rows, sw, y0, x0 int) []float32 {
 	g := &k.g
-	k.strip[worker] = grow(k.strip[worker], rows*sw+8)
+	k.strip[worker] = grow(k.strip[worker], rows*sw+stripSlack)
 	strip := k.strip[worker]
 	for r := range rows {
 		dst := strip[r*sw:][:sw]
@@ -435,6 +441,7 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 	sw := 2*k.tilesW + 2 // the strip's width
 	var strip []float32
 	sn, sy := -1, 0 // the sample in the strip and its first tile row
+	paired := false // the run is the second of a pair (see pairRows)
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		if n != sn {
 			last := k.tilesH - 1 // the sample's last tile row in the range
@@ -446,6 +453,18 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 			sn, sy = n, ty
 		}
 		row := strip[2*(ty-sy)*sw:]
+		if paired {
+			paired = false
+			return
+		}
+		if k.pairRows(t, ty, tx0, tx1, t1-t0) {
+			o := v[t:]
+			_ = o[15*stride+7]
+			_ = row[5*sw+9]
+			winogradInput8(&row[0], &row[2*sw], sw, &o[0], stride)
+			paired = true
+			return
+		}
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
 			if winogradSIMD && tx1-tx0 >= 8 {
 				// 8 tiles at once, the last 8 of the run where fewer are
@@ -454,7 +473,7 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 				o := v[t+s-tx:]
 				_ = o[15*stride+7]
 				_ = row[3*sw+2*s+17]
-				winogradInput8(&row[2*s], sw, &o[0], stride)
+				winogradInput8(&row[2*s], &row[2*s+8], sw, &o[0], stride)
 				t += s + 7 - tx
 				tx = s + 7
 				continue
@@ -486,6 +505,16 @@ func at4(a0, a1, a2, a3 float32) (float32, float32) {
 	return a0 + a1 + a2, a1 - a2 - a3
 }
 
+// pairRows reports whether the run of tiles [tx0, tx1) of tile row ty
+// starting at tile t of a range of nt, and the run of the next tile row
+// after it, run through the assembly transforms together as 8 tiles:
+// where a row has 4 tiles (outputs 8 wide on F(2×2): ResNet-20's
+// 64-channel layers; 16 wide on F(4×4)), whole, and the next row of the
+// sample is in the range.
+func (k *winograd) pairRows(t, ty, tx0, tx1, nt int) bool {
+	return winogradSIMD && k.tilesW == 4 && tx0 == 0 && tx1 == 4 && ty+1 < k.tilesH && t+8 <= nt
+}
+
 // rows calls f for each run of tiles [t0, t1) in one tile row: the run
 // starts at tile t, of sample n, tile row ty, tile columns [tx0, tx1).
 func (k *winograd) rows(t0, t1 int, f func(t, n, ty, tx0, tx1 int)) {
@@ -508,9 +537,22 @@ func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
 	if k.b != nil {
 		bias = k.b[o]
 	}
+	paired := false // the run is the second of a pair (see pairRows)
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
 		y0 := 2 * ty
+		if paired {
+			paired = false
+			return
+		}
+		if g.ow == 8 && y0+3 < g.oh && k.pairRows(t, ty, tx0, tx1, t1-t0) {
+			i := m[t:]
+			_ = i[15*stride+7]
+			_ = plane[(y0+3)*8+7]
+			winogradOutput8(&i[0], stride, &plane[y0*8], &plane[(y0+2)*8], 8, bias)
+			paired = true
+			return
+		}
 		row0 := plane[y0*g.ow:][:g.ow]
 		row1 := row0 // written last where the output has no second row
 		if y0+1 < g.oh {
@@ -522,7 +564,7 @@ func (k *winograd) outputTiles(m []float32, stride, o, t0, t1 int) {
 				if 2*s+16 <= g.ow {
 					i := m[t+s-tx:]
 					_ = i[15*stride+7]
-					winogradOutput8(&i[0], stride, &row0[2*s], g.ow, bias)
+					winogradOutput8(&i[0], stride, &row0[2*s], &row0[2*s+8], g.ow, bias)
 					t += s + 7 - tx
 					tx = s + 7
 					continue

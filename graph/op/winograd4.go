@@ -46,9 +46,15 @@ var winograd4Use = winogradAuto
 // winogradTile returns the output tile side of the Winograd forward of g
 // over a batch of n: 4 (F(4×4,3×3)) or 2 (F(2×2,3×3)). F(4×4) is taken
 // with 128 channels or more in and out, at most 256×256 of them, and at
-// least 16 tiles of 4×4 in the batch:
+// least 16 tiles of 4×4 in the batch; and with few channels where the
+// assembly transforms take the rows whole (winograd4Small: ResNet-20's
+// 32×32 and 16×16 layers, where the GEMMs are thin and the transforms'
+// traffic, 36 entries per 16 outputs where F(2×2) has 16 per 4, weighs
+// most; see the measures after the list):
 //   - below 128 channels the transforms, which cost per tile and channel,
-//     eat the GEMMs' gain (64 and 96 channels: at par);
+//     eat the GEMMs' gain (64 and 96 channels: at par; rows of fewer
+//     than 8 tiles, at 16×16 and less, run the assembly transforms on 8
+//     tiles through a buffer);
 //   - below 16 tiles (batch 1 at 7×7: 4) the GEMMs are thinner than the
 //     micro-kernel's 16 columns and fall to gonum's, 15-20 times slower;
 //   - above 256×256 channels (VGG's 512-channel layers) F(4×4) still
@@ -83,6 +89,12 @@ var winograd4Use = winogradAuto
 //	64/64/8/64            7.98    9.87
 //	8/64/56/64           19.72   16.42   resnet18 b8
 //	8/256/14/256         19.37   17.86
+//
+// Since e4b7873 (strip filled once per sample), winograd-neww, 2
+// workers, CPU ms, 3 alternated runs: 64/16/32/16 F(2×2) 9.81 7.87
+// 6.56, F(4×4) 6.30 5.04 4.31; 64/32/16/32 F(2×2) 5.38 5.13 3.85,
+// F(4×4) 8.18 7.07 5.72, and with two rows of 4 tiles at a time
+// (pairRows): F(2×2) 5.62 5.65 5.48, F(4×4) 4.77 4.68 4.70.
 func winogradTile(g *convGeom, n int) int {
 	switch winograd4Use {
 	case winogradAlways:
@@ -94,7 +106,19 @@ func winogradTile(g *convGeom, n int) int {
 	if g.c >= 128 && g.outC >= 128 && g.c*g.outC <= 256*256 && tiles >= 16 {
 		return 4
 	}
+	if winograd4Small(g) {
+		return 4
+	}
 	return 2
+}
+
+// winograd4Small reports whether g has 16 channels at most in and out
+// and rows of 8 tiles of 4×4 or more, or 32 channels at most and
+// outputs 16 wide (rows of 4 tiles, which the assembly transforms take
+// two rows at a time: pairRows), where F(4×4) pays however few the
+// channels (winogradTile).
+func winograd4Small(g *convGeom) bool {
+	return g.c <= 16 && g.outC <= 16 && (g.ow+3)/4 >= 8 || g.c <= 32 && g.outC <= 32 && g.ow == 16
 }
 
 // winograd4Chunk is the most tiles one worker transforms and multiplies
@@ -144,44 +168,75 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 }
 
 // inputTiles4 writes V = Bᵀ d B of channel c for tiles [t0, t1): entry ξ
-// of tile t goes to v[ξ*stride + t-t0]. The 6 input rows under a row of
-// tiles are copied, zero-padded, into worker's strip; runs of 8 tiles go
-// to the assembly transform, and so do shorter runs (rows of 7 tiles at
-// 28×28), 8 tiles wide, through a buffer.
+// of tile t goes to v[ξ*stride + t-t0]. As in inputTiles, the input rows
+// under the tile rows of one sample that the range touches are copied,
+// zero-padded and the full width of the tiles, into worker's strip, once
+// (6 rows per tile row read each row 1.5 times in many small copies).
+// Runs of 8 tiles go to the assembly transform, and so do two rows of 4
+// (16×16 outputs: pairRows), and shorter runs (rows of 7 tiles at 28×28,
+// or a chunk's end), through a buffer: the 8 tiles that end at the
+// row's end, or from its start where the row has fewer (those past the
+// row read the rows below, or fillStrip's slack, and are not kept).
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
 	g := &k.g
 	hw := g.h * g.w
+	per := k.tilesH * k.tilesW
+	sw := 4*k.tilesW + 2 // the strip's width
+	var strip []float32
+	sn, sy := -1, 0 // the sample in the strip and its first tile row
+	paired := false // the run is the second of a pair (see pairRows)
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
-		plane := k.x[(n*g.c+c)*hw:][:hw]
+		if n != sn {
+			last := k.tilesH - 1 // the sample's last tile row in the range
+			if (t1-1)/per == n {
+				last = (t1 - 1) % per / k.tilesW
+			}
+			plane := k.x[(n*g.c+c)*hw:][:hw]
+			strip = k.fillStrip(worker, plane, 4*(last-ty)+6, sw, 4*ty-g.ph, -g.pw)
+			sn, sy = n, ty
+		}
+		row := strip[4*(ty-sy)*sw:]
+		if paired {
+			paired = false
+			return
+		}
+		if k.pairRows(t, ty, tx0, tx1, t1-t0) { // this tile row and the next as 8 tiles
+			o := v[t:]
+			_ = o[35*stride+7]
+			_ = row[9*sw+23]
+			var tmp [288]float32
+			winograd4Input8(&row[0], &row[4*sw], sw, &o[0], stride, &tmp[0])
+			paired = true
+			return
+		}
 		if nt := tx1 - tx0; winogradSIMD && nt < 8 {
-			strip := k.fillStrip(worker, plane, 6, 34, 4*ty-g.ph, 4*tx0-g.pw)
+			s := max(0, min(tx0, k.tilesW-8))
 			var vt [36 * 8]float32
-			var tmp [240]float32
-			winograd4Input8(&strip[0], 34, &vt[0], 8, &tmp[0])
+			var tmp [288]float32
+			_ = row[5*sw+4*s+39] // fillStrip's slack
+			winograd4Input8(&row[4*s], &row[4*s+16], sw, &vt[0], 8, &tmp[0])
 			o := v[t:]
 			_ = o[35*stride+nt-1]
 			for xi := range 36 {
-				copy(o[xi*stride:][:nt], vt[8*xi:][:nt])
+				copy(o[xi*stride:][:nt], vt[8*xi+tx0-s:][:nt])
 			}
 			return
 		}
-		sw := 4*(tx1-tx0) + 2 // the strip's width
-		strip := k.fillStrip(worker, plane, 6, sw, 4*ty-g.ph, 4*tx0-g.pw)
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
-			if winogradSIMD && tx1-tx0 >= 8 {
+			if winogradSIMD {
 				// 8 tiles at once, the last 8 of the run where fewer are
 				// left (recomputing some: same values).
 				s := min(tx, tx1-8)
 				o := v[t+s-tx:]
 				_ = o[35*stride+7]
-				_ = strip[5*sw+4*(s-tx0)+39] // fillStrip's slack
-				var tmp [240]float32
-				winograd4Input8(&strip[4*(s-tx0)], sw, &o[0], stride, &tmp[0])
+				_ = row[5*sw+4*s+39] // fillStrip's slack
+				var tmp [288]float32
+				winograd4Input8(&row[4*s], &row[4*s+16], sw, &o[0], stride, &tmp[0])
 				t += s + 7 - tx
 				tx = s + 7
 				continue
 			}
-			p := strip[4*(tx-tx0):]
+			p := row[4*tx:]
 			_ = p[5*sw+5]
 			// Bᵀ d down the columns, then the same along the rows of the result.
 			var a [36]float32
@@ -222,10 +277,24 @@ func (k *winograd) outputTiles4(m []float32, stride, o, t0, t1 int) {
 	if k.b != nil {
 		bias = k.b[o]
 	}
+	paired := false // the run is the second of a pair (see pairRows)
 	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
 		plane := k.out[(n*g.outC+o)*g.ohw:][:g.ohw]
 		y0 := 4 * ty
 		ny := min(4, g.oh-y0)
+		if paired {
+			paired = false
+			return
+		}
+		if g.ow == 16 && y0+8 <= g.oh && k.pairRows(t, ty, tx0, tx1, t1-t0) {
+			i := m[t:]
+			_ = i[35*stride+7]
+			_ = plane[(y0+7)*16+15]
+			var tmp [192]float32
+			winograd4Output8(&i[0], stride, &plane[y0*16], &plane[(y0+4)*16], 16, bias, 4, &tmp[0])
+			paired = true
+			return
+		}
 		for tx := tx0; tx < tx1; tx, t = tx+1, t+1 {
 			if winogradSIMD {
 				// 8 tiles from s, as in inputTiles4; in a shorter run,
@@ -239,10 +308,10 @@ func (k *winograd) outputTiles4(m []float32, stride, o, t0, t1 int) {
 				var tmp [192]float32
 				if x1-x0 == 32 {
 					_ = plane[(y0+ny-1)*g.ow+x0+31]
-					winograd4Output8(&i[0], stride, &plane[y0*g.ow+x0], g.ow, bias, ny, &tmp[0])
+					winograd4Output8(&i[0], stride, &plane[y0*g.ow+x0], &plane[y0*g.ow+x0+16], g.ow, bias, ny, &tmp[0])
 				} else { // through a buffer: the row ends before 8 tiles
 					var yt [4 * 32]float32
-					winograd4Output8(&i[0], stride, &yt[0], 32, bias, ny, &tmp[0])
+					winograd4Output8(&i[0], stride, &yt[0], &yt[16], 32, bias, ny, &tmp[0])
 					for r := range ny {
 						copy(plane[(y0+r)*g.ow+x0:][:x1-x0], yt[32*r:][:x1-x0])
 					}
@@ -280,21 +349,31 @@ func winogradFilter4(w, u []float32, o, outC, c int) {
 	for c0 := 0; c0 < c; c0 += block {
 		nb := min(block, c-c0)
 		for ci := range nb {
-			g := w[(c0+ci)*9:][:9]
-			var a [18]float64 // G g, 6×3
-			for j := range 3 {
-				a[j], a[3+j], a[6+j], a[9+j], a[12+j], a[15+j] = gt6(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
-			}
-			for i := range 6 {
-				var r [6]float64
-				r[0], r[1], r[2], r[3], r[4], r[5] = gt6(a[3*i], a[3*i+1], a[3*i+2])
-				for q, v := range r {
-					blk[(6*i+q)*block+ci] = float32(v)
-				}
+			var t [36]float32
+			winogradFilter4Tile(w[(c0+ci)*9:][:9], &t)
+			for xi, v := range t {
+				blk[xi*block+ci] = v
 			}
 		}
 		for xi := range 36 {
 			copy(u[(xi*outC+o)*c+c0:][:nb], blk[xi*block:][:nb])
+		}
+	}
+}
+
+// winogradFilter4Tile writes G g Gᵀ of the 3×3 filter g to t, entry ξ
+// at index ξ, computed in float64 and rounded once.
+func winogradFilter4Tile(g []float32, t *[36]float32) {
+	g = g[:9]
+	var a [18]float64 // G g, 6×3
+	for j := range 3 {
+		a[j], a[3+j], a[6+j], a[9+j], a[12+j], a[15+j] = gt6(float64(g[j]), float64(g[3+j]), float64(g[6+j]))
+	}
+	for i := range 6 {
+		var r [6]float64
+		r[0], r[1], r[2], r[3], r[4], r[5] = gt6(a[3*i], a[3*i+1], a[3*i+2])
+		for q, v := range r {
+			t[6*i+q] = float32(v)
 		}
 	}
 }

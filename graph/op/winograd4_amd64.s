@@ -41,25 +41,28 @@
 	VMOVUPS Y7, o2
 
 // TILES loads, from a row of 8 tiles' entries at R (tile i's 4 entries
-// at 16i bytes), the vector of tiles 0-3 | 4-7 starting at byte off.
+// at 16i bytes, tile 4+i's at 96+16i), the vector of tiles 0-3 | 4-7
+// starting at byte off.
 #define TILES(R, off, Y, X) \
 	VMOVUPS     off(R), X \
-	VINSERTF128 $1, off+64(R), Y, Y
+	VINSERTF128 $1, off+96(R), Y, Y
 
-// func winograd4Input8(x *float32, w int, v *float32, stride int, tmp *float32)
+// func winograd4Input8(xa, xb *float32, w int, v *float32, stride int, tmp *float32)
 //
-// V = Bᵀ d B of 8 consecutive tiles of one channel: x is the top left
-// of the first tile's 6×6 patch in a strip of row stride w; 6 rows of 40
-// elements are read (34 used). Entry ξ of tile i goes to
-// v[ξ*stride + i]. tmp holds 240 floats.
-TEXT ·winograd4Input8(SB), NOSPLIT, $0-40
-	MOVQ         x+0(FP), SI
-	MOVQ         w+8(FP), BX
+// V = Bᵀ d B of 8 tiles of one channel, 4 consecutive ones at xa and 4
+// at xb (8 consecutive tiles: xb = xa+16): xa and xb are the top left of
+// the first tile's 6×6 patch of each 4 in a strip of row stride w; 6
+// rows of 24 elements are read at each (18 used). Entry ξ of tile i goes
+// to v[ξ*stride + i]. tmp holds 288 floats.
+TEXT ·winograd4Input8(SB), NOSPLIT, $0-48
+	MOVQ         xa+0(FP), SI
+	MOVQ         xb+8(FP), R14
+	MOVQ         w+16(FP), BX
 	SHLQ         $2, BX
-	MOVQ         v+16(FP), DI
-	MOVQ         stride+24(FP), R8
+	MOVQ         v+24(FP), DI
+	MOVQ         stride+32(FP), R8
 	SHLQ         $2, R8
-	MOVQ         tmp+32(FP), DX
+	MOVQ         tmp+40(FP), DX
 	MOVL         $0x3FC00000, AX // 1.5
 	VMOVD        AX, X15
 	VBROADCASTSS X15, Y15
@@ -69,10 +72,10 @@ TEXT ·winograd4Input8(SB), NOSPLIT, $0-40
 	LEAQ         (BX)(BX*2), R9  // 3 rows
 	LEAQ         (BX)(BX*4), R10 // 5 rows
 
-	// Bᵀ d down the columns: 5 blocks of 8 columns, row q of the result
-	// to tmp[40q:].
+	// Bᵀ d down the columns: 3 blocks of 8 columns at xa, then 3 at xb,
+	// row q of the result to tmp[48q:].
 	MOVQ DX, R13
-	MOVQ $5, CX
+	MOVQ $6, CX
 
 cols:
 	VMOVUPS (SI), Y0
@@ -81,11 +84,16 @@ cols:
 	VMOVUPS (SI)(R9*1), Y3
 	VMOVUPS (SI)(BX*4), Y4
 	VMOVUPS (SI)(R10*1), Y5
-	BT6((R13), 160(R13), 320(R13), 480(R13), 640(R13), 800(R13))
+	BT6((R13), 192(R13), 384(R13), 576(R13), 768(R13), 960(R13))
 	ADDQ    $32, SI
 	ADDQ    $32, R13
-	DECQ    CX
-	JNZ     cols
+	CMPQ    CX, $4
+	JNE     nextcol
+	MOVQ    R14, SI // 3 blocks done: xb's
+
+nextcol:
+	DECQ CX
+	JNZ  cols
 
 	// Along the rows of each: entries j of the 8 tiles gathered into
 	// Y0 … Y5 (4×4 transposes of tiles 0-3 | 4-7; entries 4 and 5 are
@@ -114,7 +122,7 @@ rows:
 	VUNPCKLPD Y6, Y12, Y2
 	VUNPCKHPD Y6, Y12, Y3
 	BT6((DI), (DI)(R8*1), (DI)(R8*2), (DI)(R11*1), (DI)(R8*4), (DI)(R12*1))
-	ADDQ      $160, DX
+	ADDQ      $192, DX
 	ADDQ      R13, DI
 	DECQ      CX
 	JNZ       rows
@@ -168,20 +176,22 @@ GLOBL w4c<>(SB), RODATA|NOPTR, $160
 	VSUBPS Y9, Y7, Y7          \
 	VADDPS Y5, Y7, Y9
 
-// func winograd4Output8(m *float32, stride int, y *float32, ow int, bias float32, rows int, tmp *float32)
+// func winograd4Output8(m *float32, stride int, ya, yb *float32, ow int, bias float32, rows int, tmp *float32)
 //
-// Y = Aᵀ m A + bias of 8 consecutive tiles of one output channel, entry
-// ξ of tile i being m[ξ*stride + i]: rows y[0:32], y[ow:ow+32], … of the
-// first rows (1 to 4) output rows. tmp holds 192 floats.
-TEXT ·winograd4Output8(SB), NOSPLIT, $0-56
+// Y = Aᵀ m A + bias of 8 tiles of one output channel, entry ξ of tile i
+// being m[ξ*stride + i]: tiles 0-3 to rows ya[0:16], ya[ow:ow+16], …,
+// tiles 4-7 to yb[0:16], yb[ow:ow+16], … (8 consecutive tiles: yb =
+// ya+16), of the first rows (1 to 4) output rows. tmp holds 192 floats.
+TEXT ·winograd4Output8(SB), NOSPLIT, $0-64
 	MOVQ         m+0(FP), SI
 	MOVQ         stride+8(FP), R8
 	SHLQ         $2, R8
-	MOVQ         y+16(FP), DI
-	MOVQ         ow+24(FP), BX
+	MOVQ         ya+16(FP), DI
+	MOVQ         yb+24(FP), R14
+	MOVQ         ow+32(FP), BX
 	SHLQ         $2, BX
-	VBROADCASTSS bias+32(FP), Y13
-	MOVQ         tmp+48(FP), DX
+	VBROADCASTSS bias+40(FP), Y13
+	MOVQ         tmp+56(FP), DX
 	LEAQ         (R8)(R8*2), R9   // 3 strides
 	SHLQ         $1, R9           // 6
 	LEAQ         (R9)(R9*1), R10  // 12
@@ -210,7 +220,7 @@ cols:
 	ADDQ    $32, R13
 	DECQ    CX
 	JNZ     cols
-	MOVQ    rows+40(FP), CX
+	MOVQ    rows+48(FP), CX
 
 	// Along the rows, plus the bias; the 8 tiles' 4 columns transposed
 	// into each tile's 4 outputs side by side.
@@ -240,10 +250,11 @@ rows:
 	VPERM2F128 $0x31, Y5, Y4, Y9
 	VMOVUPS    Y6, (DI)
 	VMOVUPS    Y7, 32(DI)
-	VMOVUPS    Y8, 64(DI)
-	VMOVUPS    Y9, 96(DI)
+	VMOVUPS    Y8, (R14)
+	VMOVUPS    Y9, 32(R14)
 	ADDQ       $192, DX
 	ADDQ       BX, DI
+	ADDQ       BX, R14
 	DECQ       CX
 	JNZ        rows
 

@@ -177,11 +177,22 @@ func TestWinogradTile(t *testing.T) {
 		{1, 64, 224, 64, 2}, {1, 128, 112, 128, 4}, {1, 256, 28, 512, 2}, {1, 512, 14, 512, 2}, // vgg16
 		{1, 96, 28, 128, 2}, {1, 128, 14, 256, 4}, {1, 160, 7, 320, 2}, // googlenet
 		{4, 160, 7, 320, 4}, {3, 160, 7, 320, 2}, // 16 and 12 tiles
-		{1, 32, 14, 64, 2}, {1, 16, 28, 32, 2}, {64, 16, 32, 16, 2}, {64, 32, 16, 32, 2}, {1, 128, 28, 64, 2}, // few channels
+		{1, 32, 14, 64, 2}, {1, 16, 28, 32, 2}, {1, 128, 28, 64, 2}, // few channels
+		{64, 16, 32, 16, 4}, {1, 16, 32, 16, 4}, {64, 16, 28, 16, 2}, {64, 16, 32, 32, 2}, // resnet20's 16 channels: rows of 8 tiles
+		{64, 32, 16, 32, 4}, {64, 32, 14, 32, 2}, {64, 32, 16, 64, 2}, {64, 64, 16, 32, 2}, // resnet20's 32: rows of 4, paired
 	} {
 		g := newConvGeom(c.c, c.hw, c.hw, c.o, 3, 3, ConvParams{PadH: 1, PadW: 1})
 		if got := winogradTile(&g, c.n); got != c.want {
 			t.Errorf("batch %d, %d channels, %d², %d out: tile %d, want %d", c.n, c.c, c.hw, c.o, got, c.want)
+		}
+	}
+	// The data gradient: F(4×4) by the rule for few channels only.
+	for _, c := range []struct{ c, hw, o, want int }{
+		{16, 32, 16, 4}, {32, 16, 32, 4}, {64, 8, 64, 2}, {16, 28, 16, 2}, {128, 28, 128, 2}, {256, 14, 256, 2},
+	} {
+		g := newConvGeom(c.c, c.hw, c.hw, c.o, 3, 3, ConvParams{PadH: 1, PadW: 1})
+		if gx := xgradGeom(&g); xgradTile(&gx) != c.want {
+			t.Errorf("data gradient of %d channels, %d², %d out: tile %d, want %d", c.c, c.hw, c.o, xgradTile(&gx), c.want)
 		}
 	}
 }

@@ -132,7 +132,7 @@ func TestWinogradOdd(t *testing.T) {
 	rng := rand.New(rand.NewSource(1))
 	eachWinogradSetting(t, func(simd bool, workers int) {
 		for _, pad := range []int{0, 1, 2} {
-			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}} {
+			for _, s := range [][2]int{{3, 3}, {5, 7}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 21}, {8, 8}, {10, 10}} {
 				for _, n := range []int{1, 3} {
 					c := winogradCase{name: fmt.Sprintf("odd/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3}
 					checkWinograd(t, rng, c, workers)
@@ -140,6 +140,48 @@ func TestWinogradOdd(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestWinogradPairedRows: on rows of 4 tiles (outputs 8 wide on
+// F(2×2), 16 on F(4×4)), where two tile rows run through the assembly
+// transforms together (pairRows), the output is the scalar transforms':
+// the same bits on F(4×4) (same operations in the same order), within
+// float32 rounding on F(2×2) (its assembly adds along the rows first,
+// the scalar code down the columns; a tile in the wrong place would be
+// off by O(1)). Whole images and ones cut at the bottom or the right
+// (the last tile row alone, or outputs 7 or 15 wide, which are not
+// paired), batches whose chunks start and end inside an image, at one
+// worker and two, padding 0 to 2.
+func TestWinogradPairedRows(t *testing.T) {
+	if !hasWinogradSIMD {
+		t.Skip("no assembly transforms on this CPU")
+	}
+	defer func(s bool, m winogradMode) { winogradSIMD, winograd4Use = s, m }(winogradSIMD, winograd4Use)
+	rng := rand.New(rand.NewSource(14))
+	for _, s := range []struct{ tile, h, w, pad, n int }{
+		{2, 8, 8, 1, 1}, {2, 10, 10, 0, 5}, {2, 12, 12, 2, 7}, {2, 9, 8, 1, 5}, {2, 7, 8, 1, 7}, {2, 8, 7, 1, 5}, {2, 11, 10, 0, 3},
+		{4, 16, 16, 1, 1}, {4, 18, 18, 0, 5}, {4, 20, 20, 2, 7}, {4, 17, 16, 1, 5}, {4, 15, 16, 1, 7}, {4, 16, 15, 1, 5}, {4, 19, 18, 0, 3},
+	} {
+		winograd4Use = winogradNever
+		if s.tile == 4 {
+			winograd4Use = winogradAlways
+		}
+		x, w, b := toF32(randTensor(rng, s.n, 3, s.h, s.w)), toF32(randTensor(rng, 5, 3, 3, 3)), toF32(randTensor(rng, 5))
+		p := ConvParams{PadH: s.pad, PadW: s.pad}
+		for _, workers := range []int{1, 2} {
+			var got [2][]float64
+			withWinograd(winogradAlways, workers, func() {
+				for i, simd := range []bool{false, true} {
+					winogradSIMD = simd
+					got[i], _ = convDirect(t, x, w, b, p, false)
+				}
+			})
+			_, rel := convErr(got[1], got[0])
+			if s.tile == 4 && rel != 0 || !(rel <= 1e-6) {
+				t.Errorf("F(%d×%d), x %v pad %d, %d workers: the assembly's output differs from the scalar one's by %.3g of the largest", s.tile, s.tile, x.Shape(), s.pad, workers, rel)
+			}
+		}
+	}
 }
 
 // zooWinograd lists every 3×3 stride-1 convolution of the zoo (input

@@ -50,8 +50,9 @@ func xgradGeom(g *convGeom) convGeom {
 //	8/256/14/256          40.1        33.2
 //	8/512/7/512           62.4        66.9     (128 tiles)
 //
-// (Images of 8×8 and less have 4 tiles a row, too few for the assembly
-// transforms, which take 8.)
+// (Images of 8×8 have 4 tiles a row, which the assembly transforms take
+// two rows at a time since pairRows: 64/64/8/64 5.68 -> 5.20, medians of
+// 3; below, 4 tiles or fewer run the scalar transforms.)
 func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 	if !winogradFits(g) || g.ph > 2 || g.pw > 2 || winogradXGradUse == winogradNever {
 		return convGeom{}, false
@@ -72,17 +73,17 @@ func useWinogradXGrad(g *convGeom, n int) (convGeom, bool) {
 func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 	k.g, k.n, k.x, k.w, k.b, k.out = gx, n, dy, w, nil, dx
 	defer func() { k.x, k.w, k.out, k.f = nil, nil, nil, nil }()
-	shared, chunks := k.layout(2) // F(2×2): the filters below are its 16 entries
+	shared, chunks := k.layout(xgradTile(&gx))
 	winogradShared.Lock()
 	defer winogradShared.Unlock()
 	k.f = &winogradShared.f
 	k.f.w, k.f.as = k.f.w[:0], [3]int{} // holds nothing for the forward
 	winogradU.Lock()
-	winogradU.u = grow(winogradU.u, 16*xgradUStride(gx.c, gx.outC))
+	winogradU.u = grow(winogradU.u, k.xis*xgradUStride(gx.c, gx.outC))
 	k.run(phaseXFilter, (gx.c+xgradFilterBlock-1)/xgradFilterBlock)
-	k.run(phaseXPack, 16)
+	k.run(phaseXPack, k.xis)
 	if k.f.pu[0].UsesPanels() {
-		for xi := range k.f.pu[:16] {
+		for xi := range k.f.pu[:k.xis] {
 			k.f.pu[xi].Release()
 		}
 		winogradU.Unlock()
@@ -90,6 +91,25 @@ func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 		defer winogradU.Unlock()
 	}
 	k.tilesPass(shared, chunks)
+}
+
+// xgradTile returns the output tile side of the data gradient of
+// geometry gx (xgradGeom): 4 (F(4×4,3×3)) where the forward's rule for
+// few channels holds (winograd4Small: ResNet-20's 16-channel 32×32
+// and 32-channel 16×16 layers), else 2; the forward's rule for 128 channels and more is not
+// measured for the data gradient, whose filters are transformed every
+// call. winogradTile's forced modes force it too. BenchmarkConvXGrad
+// 64/16/32/16 (…/winograd against …/f2/winograd), CPU ms a call, 3
+// runs: F(4×4) 5.73 6.09 5.93, F(2×2) 7.97 8.72 8.89; 64/32/16/32:
+// F(4×4) 4.81 4.57 3.48, F(2×2) 5.15 5.01 3.88.
+func xgradTile(gx *convGeom) int {
+	switch {
+	case winograd4Use == winogradAlways:
+		return 4
+	case winograd4Use == winogradAuto && winograd4Small(gx):
+		return 4
+	}
+	return 2
 }
 
 // xgradFilters runs items [lo, hi) of the filter phases of xgrad. W is
@@ -100,7 +120,7 @@ func (k *winograd) xgradFilters(lo, hi int) {
 	case phaseXFilter:
 		for b := lo; b < hi; b++ {
 			o0 := b * xgradFilterBlock
-			winogradFilterT(k.w, winogradU.u, o0, min(g.c, o0+xgradFilterBlock), g.outC, g.c)
+			winogradFilterT(k.w, winogradU.u, o0, min(g.c, o0+xgradFilterBlock), g.outC, g.c, k.tile)
 		}
 	case phaseXPack:
 		st := xgradUStride(g.c, g.outC)
@@ -120,25 +140,30 @@ const xgradFilterBlock = 16
 // channel do not all fall in one cache set).
 func xgradUStride(o, c int) int { return o*c + 16 }
 
-// winogradFilterT writes U'[ξ] = (G rot180(W[o,c]) Gᵀ)[ξ] for o in
-// [o0, o1) (at most xgradFilterBlock) and every c to
-// u[ξ*xgradUStride(O, C) + c*O + o]. The o rows of W (O, C, 3, 3) are
-// read in order, one channel at a time; the channel's 16 runs go
-// through blk.
-func winogradFilterT(w, u []float32, o0, o1, C, O int) {
-	var blk [16][xgradFilterBlock]float32
+// winogradFilterT writes U'[ξ] = (G rot180(W[o,c]) Gᵀ)[ξ] of the
+// transform of tile side tile (2 or 4) for o in [o0, o1) (at most
+// xgradFilterBlock) and every c to u[ξ*xgradUStride(O, C) + c*O + o].
+// The o rows of W (O, C, 3, 3) are read in order, one channel at a time;
+// the channel's runs, one per ξ, go through blk.
+func winogradFilterT(w, u []float32, o0, o1, C, O, tile int) {
+	var blk [winogradMaxXis][xgradFilterBlock]float32
+	xis := (tile + 2) * (tile + 2)
 	no, st := o1-o0, xgradUStride(O, C)
 	for c := range C {
 		for oi := range no {
 			g := w[((o0+oi)*C+c)*9:][:9]
 			r := [9]float32{g[8], g[7], g[6], g[5], g[4], g[3], g[2], g[1], g[0]}
-			var t [16]float32
-			winogradFilterTile(r[:], &t)
-			for xi, v := range t {
+			var t [winogradMaxXis]float32
+			if tile == 4 {
+				winogradFilter4Tile(r[:], (*[36]float32)(t[:]))
+			} else {
+				winogradFilterTile(r[:], (*[16]float32)(t[:]))
+			}
+			for xi, v := range t[:xis] {
 				blk[xi][oi] = v
 			}
 		}
-		for xi := range blk {
+		for xi := range blk[:xis] {
 			copy(u[xi*st+c*O+o0:][:no], blk[xi][:no])
 		}
 	}
@@ -173,6 +198,9 @@ func (k *convXGrad) winogradXGrad(gx convGeom) {
 //	64/16/32/16            21.1             19.3    resnet20 b64
 //	64/32/16/32            10.9             10.5
 //	64/64/8/64             10.6             14.0    (4 tiles a row)
+//
+// (64/64/8/64 with two rows of 4 tiles at a time in the assembly
+// transforms, pairRows: 7.2 against 7.7, medians of 3: still the GEMM.)
 func winogradWithCols(g *convGeom) bool {
 	return winogradUse != winogradAuto || (g.ow+1)/2 >= 8
 }

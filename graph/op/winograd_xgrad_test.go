@@ -49,11 +49,16 @@ func checkXGrad(t *testing.T, rng *rand.Rand, c winogradCase, ph, pw, workers in
 	})
 	da, dr := convErr(direct, want)
 	wa, wr := convErr(got, want)
-	t.Logf("%-22s x %v w %v pad %d,%d: im2col f32 abs %.2e rel %.2e | winograd abs %.2e rel %.2e",
-		c.name, xs, w.Shape(), ph, pw, da, dr, wa, wr)
-	if !(wr <= winogradTol) {
-		t.Errorf("%s x %v pad %d,%d: Winograd dX error %.3g relative to the largest, want <= %g (im2col float32: %.3g)",
-			c.name, xs, ph, pw, wr, winogradTol, dr)
+	gx := xgradGeom(&g)
+	tile, tol := xgradTile(&gx), winogradTol
+	if tile == 4 {
+		tol = winograd4Tol
+	}
+	t.Logf("%-22s x %v w %v pad %d,%d: im2col f32 abs %.2e rel %.2e | winograd F(%d×%d) abs %.2e rel %.2e",
+		c.name, xs, w.Shape(), ph, pw, da, dr, tile, tile, wa, wr)
+	if !(wr <= tol) {
+		t.Errorf("%s x %v pad %d,%d: Winograd F(%d×%d) dX error %.3g relative to the largest, want <= %g (im2col float32: %.3g)",
+			c.name, xs, ph, pw, tile, tile, wr, tol, dr)
 	}
 }
 
@@ -88,6 +93,16 @@ func TestWinogradXGradOdd(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// TestWinograd4XGrad runs the data gradient's error tests on the
+// F(4×4) path (forced; automatic only for 16 channels at 32×32 and
+// wider).
+func TestWinograd4XGrad(t *testing.T) {
+	with4(winogradAlways, func() {
+		t.Run("zoo", TestWinogradXGradZoo)
+		t.Run("odd", TestWinogradXGradOdd)
 	})
 }
 
@@ -387,10 +402,16 @@ func BenchmarkConvXGrad(b *testing.B) {
 		rng := rand.New(rand.NewSource(1))
 		w, dy := toF32(randTensor(rng, s.o, s.c, 3, 3)), toF32(randTensor(rng, s.n, s.o, s.hw, s.hw))
 		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s.n, s.c, s.hw, s.hw))
-		benchTrainingPaths(b, fmt.Sprintf("%d/%d/%d/%d", s.n, s.c, s.hw, s.o), withXGrad, w.Float32s(), func() func() error {
+		newCall := func() func() error {
 			k := &convXGrad{fw: &convKernel{p: ConvParams{PadH: 1, PadW: 1}}, xShape: tensor.Shape{s.n, s.c, s.hw, s.hw}}
 			return func() error { return k.forward([]*tensor.Dense{w, dy}, out) }
-		})
+		}
+		shape := fmt.Sprintf("%d/%d/%d/%d", s.n, s.c, s.hw, s.o)
+		benchTrainingPaths(b, shape, withXGrad, w.Float32s(), newCall)
+		g := newConvGeom(s.o, s.hw, s.hw, s.c, 3, 3, ConvParams{PadH: 1, PadW: 1})
+		if xgradTile(&g) == 4 { // the same on F(2×2), forced
+			with4(winogradNever, func() { benchTrainingPaths(b, shape+"/f2", withXGrad, w.Float32s(), newCall) })
+		}
 	}
 }
 
