@@ -36,6 +36,10 @@ func TestIm2colPanels(t *testing.T) {
 		{"2x3 over-padded", 2, 3, 18, 2, 3, ConvParams{PadH: 2, PadW: 3}},
 		{"11x11 stride 4", 2, 47, 47, 11, 11, ConvParams{StrideH: 4, StrideW: 4, PadH: 2, PadW: 2}},
 		{"3x1 stride 1,3", 2, 10, 50, 3, 1, ConvParams{StrideW: 3, PadH: 1}},
+		{"3x3 stride 2, odd width", 2, 9, 35, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}},
+		{"3x3 stride 2, odd width, no padding", 2, 7, 37, 3, 3, ConvParams{StrideH: 2, StrideW: 2}},
+		{"3x3 stride 2, padding past the panel", 2, 5, 33, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 40}},
+		{"4x4 stride 3, odd width, dilation 2", 2, 11, 53, 4, 4, ConvParams{StrideH: 3, StrideW: 3, PadH: 2, PadW: 5, DilationH: 2, DilationW: 2}},
 	}
 	rng := rand.New(rand.NewSource(9))
 	for _, tc := range cases {
