@@ -97,3 +97,20 @@ func checkPanels(t *testing.T, name string, g *convGeom, src *im2colPanels, cols
 		}
 	}
 }
+
+// TestPanelsFitSplit: a strided sample whose offsets fit in an int32 but
+// whose split (an odd width: one more value a row) does not is left to
+// im2col (panelsFit), not read at wrapped offsets.
+func TestPanelsFitSplit(t *testing.T) {
+	// 1 × 65536 × 32767 values: 2³¹ − 65536; split, 65536 rows of 32768.
+	g := newConvGeom(1, 1<<16, 1<<15-1, 8, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
+	if !g.useSplit() || g.chw > math.MaxInt32 {
+		t.Fatalf("geometry %+v: want a split sample that fits an int32 unsplit", g)
+	}
+	if g.panelsFit() {
+		t.Errorf("panelsFit true for a split sample of %d values, over an int32", int64(g.c)*int64(g.h)*int64(g.sw)*int64(g.phaseWidth()))
+	}
+	if g := newConvGeom(3, 224, 225, 64, 7, 7, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}); !g.panelsFit() {
+		t.Error("panelsFit false for ResNet's stem on an odd width")
+	}
+}
