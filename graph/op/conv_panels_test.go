@@ -37,6 +37,9 @@ func TestConv2dPanels(t *testing.T) {
 		{"1x1 stride 2", []int{1, 9, 20, 21}, []int{100, 9, 1, 1}, ConvParams{StrideH: 2, StrideW: 2}, false, true},
 		{"no padding, few channels", []int{1, 4, 18, 40}, []int{8, 4, 5, 5}, ConvParams{}, true, false},
 		{"batch 3", []int{3, 30, 13, 11}, []int{70, 30, 3, 3}, ConvParams{PadH: 1, PadW: 1}, true, false},
+		{"7x7 stride 2 pad 3, odd width (phase split)", []int{1, 3, 31, 37}, []int{13, 3, 7, 7}, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}, true, false},
+		{"batch 2, 3x3 stride 2, odd width (phase split)", []int{2, 5, 9, 35}, []int{20, 5, 3, 3}, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}, false, false},
+		{"stride 3,2 dilation 2 (phase split)", []int{1, 4, 17, 45}, []int{9, 4, 3, 3}, ConvParams{StrideH: 3, StrideW: 2, PadH: 2, PadW: 1, DilationH: 2, DilationW: 2}, true, false},
 	}
 	defer func(w, b int, d bool) { gemm.MaxWorkers, panelsMinBytes, directUse = w, b, d }(gemm.MaxWorkers, panelsMinBytes, directUse)
 	panelsMinBytes, directUse = 0, false // the few-channel 5×5 case would take the direct convolution

@@ -78,9 +78,13 @@ func (j *phaseSplitJob) RunRange(_, lo, hi int) { splitPhases(j.g, j.x, j.split,
 // and a sample's offsets are int32.
 const maxPanelTaps = 16
 
-// panelsFit reports whether im2colPanels can build g's columns.
+// panelsFit reports whether im2colPanels can build g's columns: its
+// offsets in the sample, and in the split sample (useSplit: up to SW-1
+// more values a row), fit in an int32.
 func (g *convGeom) panelsFit() bool {
-	return g.kh <= maxPanelTaps && g.kw <= maxPanelTaps && g.chw <= math.MaxInt32
+	split := int64(g.c) * int64(g.h) * int64(g.sw) * int64(g.phaseWidth())
+	return g.kh <= maxPanelTaps && g.kw <= maxPanelTaps && g.chw <= math.MaxInt32 &&
+		(!g.useSplit() || split+2*phaseSlack <= math.MaxInt32)
 }
 
 func (s *im2colPanels) PackPanels(dst []float32, p0, kc, j0, nc int) {

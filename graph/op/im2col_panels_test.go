@@ -36,6 +36,10 @@ func TestIm2colPanels(t *testing.T) {
 		{"2x3 over-padded", 2, 3, 18, 2, 3, ConvParams{PadH: 2, PadW: 3}},
 		{"11x11 stride 4", 2, 47, 47, 11, 11, ConvParams{StrideH: 4, StrideW: 4, PadH: 2, PadW: 2}},
 		{"3x1 stride 1,3", 2, 10, 50, 3, 1, ConvParams{StrideW: 3, PadH: 1}},
+		{"3x3 stride 2, odd width", 2, 9, 35, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1}},
+		{"3x3 stride 2, odd width, no padding", 2, 7, 37, 3, 3, ConvParams{StrideH: 2, StrideW: 2}},
+		{"3x3 stride 2, padding past the panel", 2, 5, 33, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 40}},
+		{"4x4 stride 3, odd width, dilation 2", 2, 11, 53, 4, 4, ConvParams{StrideH: 3, StrideW: 3, PadH: 2, PadW: 5, DilationH: 2, DilationW: 2}},
 	}
 	rng := rand.New(rand.NewSource(9))
 	for _, tc := range cases {
@@ -91,5 +95,22 @@ func checkPanels(t *testing.T, name string, g *convGeom, src *im2colPanels, cols
 					name, src.split != nil, p0, kc, j0, nc, p0+r, j0+q, got, want)
 			}
 		}
+	}
+}
+
+// TestPanelsFitSplit: a strided sample whose offsets fit in an int32 but
+// whose split (an odd width: one more value a row) does not is left to
+// im2col (panelsFit), not read at wrapped offsets.
+func TestPanelsFitSplit(t *testing.T) {
+	// 1 × 65536 × 32767 values: 2³¹ − 65536; split, 65536 rows of 32768.
+	g := newConvGeom(1, 1<<16, 1<<15-1, 8, 3, 3, ConvParams{StrideH: 2, StrideW: 2, PadH: 1, PadW: 1})
+	if !g.useSplit() || g.chw > math.MaxInt32 {
+		t.Fatalf("geometry %+v: want a split sample that fits an int32 unsplit", g)
+	}
+	if g.panelsFit() {
+		t.Errorf("panelsFit true for a split sample of %d values, over an int32", int64(g.c)*int64(g.h)*int64(g.sw)*int64(g.phaseWidth()))
+	}
+	if g := newConvGeom(3, 224, 225, 64, 7, 7, ConvParams{StrideH: 2, StrideW: 2, PadH: 3, PadW: 3}); !g.panelsFit() {
+		t.Error("panelsFit false for ResNet's stem on an odd width")
 	}
 }

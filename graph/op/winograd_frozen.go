@@ -31,7 +31,7 @@ type weightProbe struct {
 }
 
 // same reports whether w's probed weights have the bits recorded at the
-// last call, and records them.
+// last probe, and records them.
 func (p *weightProbe) same(w []float32) bool {
 	same := p.n == len(w) && len(w) > 0
 	for i := range p.bits {
@@ -49,8 +49,11 @@ func (p *weightProbe) same(w []float32) bool {
 // borrows reports whether the call of a kernel with weights w uses
 // winogradShared's filters: those of a kernel whose weights changed at
 // its last two calls (k.misses >= 2, or differentiated), unless the probe
-// finds them unchanged since its last call; k.misses is then reset, so
-// that the kernel keeps its own filters and weights from this call on.
+// finds them unchanged since the last probe (the last call, or the last
+// before a backoff's wait); k.misses is then reset, so that the kernel
+// keeps its own filters and weights from this call on (computed afresh:
+// borrowing dropped them, and holds compares every weight before any
+// reuse).
 func (k *winograd) borrows(w []float32) bool {
 	p := &k.probe
 	if k.misses < 2 {

@@ -138,3 +138,60 @@ func TestWeightProbeBackoff(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradFrozenUnderTrained: a frozen convolution under a trained
+// one, whose data gradient (Winograd) rewrites the shared filters
+// between the frozen one's calls, keeps its own filters and stays exact:
+// both outputs agree with the direct convolution at every call, also
+// after a change of one weight the probe does not look at.
+func TestWinogradFrozenUnderTrained(t *testing.T) {
+	withXGrad(winogradAlways, func() {
+		withWinograd(winogradAlways, 0, func() {
+			rng := rand.New(rand.NewSource(3))
+			g := G.NewGraph()
+			xn := G.NodeFromAny(g, toF32(randTensor(rng, 1, 16, 12, 12)), G.WithName("x"))
+			w1 := G.NodeFromAny(g, toF32(randTensor(rng, 16, 16, 3, 3)), G.WithName("w1"))
+			w2 := G.NodeFromAny(g, toF32(randTensor(rng, 16, 16, 3, 3)), G.WithName("w2"))
+			p := ConvParams{PadH: 1, PadW: 1}
+			y1 := G.Must(Conv2d(xn, w1, nil, p))
+			y2 := G.Must(Conv2d(y1, w2, nil, p))
+			cost := G.Must(G.Sum(G.Must(G.Reshape(y2, tensor.Shape{y2.Shape().TotalSize()})), 0))
+			if _, err := G.Grad(cost, w1, w2); err != nil {
+				t.Fatal(err)
+			}
+			vm := G.NewTapeMachine(g)
+			defer vm.Close()
+			k1 := &y1.Op().(*customOp).k.(*convKernel).wino
+			keeps := false
+			ws1, ws2 := w1.Value().(*tensor.Dense).Float32s(), w2.Value().(*tensor.Dense).Float32s()
+			for call := range 10 {
+				if call == 5 {
+					ws1[5] += 0.25 // between probed weights
+				}
+				for i := range ws2 {
+					ws2[i] *= 0.99
+				}
+				vm.Reset()
+				if err := vm.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				if call == 0 { // see TestWinogradFrozen
+					keeps = gemm.UsePanels(16, k1.chunk)
+				}
+				for _, c := range []struct {
+					name    string
+					x, w, y *G.Node
+				}{{"frozen", xn, w1, y1}, {"trained", y1, w2, y2}} {
+					x, w := c.x.Value().(*tensor.Dense), c.w.Value().(*tensor.Dense)
+					want, _ := naiveConv(tValues(x), tValues(w), nil, x.Shape(), w.Shape(), p)
+					if _, rel := convErr(tValues(c.y.Value().(*tensor.Dense)), want); !(rel <= forcedTol()) {
+						t.Fatalf("call %d: the %s convolution's output has error %.3g relative to the direct convolution", call, c.name, rel)
+					}
+				}
+				if keeps && call >= 2 && call != 5 && k1.misses != 0 {
+					t.Fatalf("call %d: the frozen convolution has %d misses, want 0 (its filters kept)", call, k1.misses)
+				}
+			}
+		})
+	})
+}

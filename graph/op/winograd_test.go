@@ -406,29 +406,10 @@ func TestWinogradShared(t *testing.T) {
 // steps.
 func TestWinogradDifferentiated(t *testing.T) {
 	withWinograd(winogradAlways, 0, func() {
-		rng := rand.New(rand.NewSource(8))
-		g := G.NewGraph()
-		x := G.NodeFromAny(g, toF32(randTensor(rng, 1, 16, 12, 12)), G.WithName("x"))
-		w := G.NodeFromAny(g, toF32(randTensor(rng, 16, 16, 3, 3)), G.WithName("w"))
-		y, err := Conv2d(x, w, nil, ConvParams{PadH: 1, PadW: 1})
-		if err != nil {
-			t.Fatal(err)
-		}
-		cost, err := G.Sum(G.Must(G.Reshape(y, tensor.Shape{y.Shape().TotalSize()})), 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := G.Grad(cost, w); err != nil {
-			t.Fatal(err)
-		}
-		vm := G.NewTapeMachine(g)
-		defer vm.Close()
-		if err := vm.RunAll(); err != nil {
-			t.Fatal(err)
-		}
-		k := y.Op().(*customOp).k.(*convKernel)
-		if k.wino.misses < 2 || len(k.wino.own.w) != 0 {
-			t.Errorf("after the first call: %d misses, %d weights kept; want >= 2 and none (shared filters)", k.wino.misses, len(k.wino.own.w))
+		c := newWinogradTrainConv(t, 8)
+		c.run("first call")
+		if k := &c.k.wino; k.misses < 2 || len(k.own.w) != 0 {
+			t.Errorf("after the first call: %d misses, %d weights kept; want >= 2 and none (shared filters)", k.misses, len(k.own.w))
 		}
 	})
 }

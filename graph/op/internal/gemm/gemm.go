@@ -96,15 +96,17 @@ func Gemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 	if m == 0 || n == 0 {
 		return
 	}
+	if k == 0 { // C = beta·C on every path (BLAS would refuse lda = k = 0)
+		scaleRows(m, n, beta, c, ldc)
+		return
+	}
 	if useSgemm(m, n) || useDot(tA, tB, m, k) {
 		if a32, ok := any(a).([]float32); ok {
 			sgemm(*asmKernels, tA, tB, m, n, k, a32, lda, any(b).([]float32), ldb, float32(beta), any(c).([]float32), ldc)
 			return
 		}
 	}
-	// k = 0 is C = beta·C, done by BLAS untiled (the tile loop over k
-	// would leave C as it was, NaN included, for beta 0).
-	if !tileGEMM || k == 0 || (m <= tileM && n <= tileN && k <= maxK) {
+	if !tileGEMM || (m <= tileM && n <= tileN && k <= maxK) {
 		rawGemm(tA, tB, m, n, k, a, lda, b, ldb, beta, c, ldc)
 		return
 	}
@@ -133,6 +135,21 @@ func Gemm[T Float](tA, tB bool, m, n, k int, a []T, lda int, b []T, ldb int, bet
 				}
 				rawGemm(tA, tB, mi, nj, kl, a[al:], lda, b[bl:], ldb, bt, c[i*ldc+j:], ldc)
 			}
+		}
+	}
+}
+
+// scaleRows sets the m×n matrix C (row stride ldc) to beta·C; beta 0
+// ignores C's contents (NaN included), as in BLAS.
+func scaleRows[T Float](m, n int, beta T, c []T, ldc int) {
+	for i := range m {
+		row := c[i*ldc:][:n]
+		if beta == 0 {
+			clear(row)
+			continue
+		}
+		for j := range row {
+			row[j] *= beta
 		}
 	}
 }

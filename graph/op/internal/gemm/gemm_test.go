@@ -7,12 +7,13 @@ import (
 )
 
 // TestGemmTiles: gemm, cut into tiles along m, n and k, agrees with a
-// naive product for every transpose, with and without accumulation.
+// naive product for every transpose, with and without accumulation;
+// k = 0 (lda = 0: an empty A) sets C = beta·C.
 func TestGemmTiles(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	for _, m := range []int{1, 70} {
 		for _, n := range []int{5, 200} {
-			for _, k := range []int{3, 513, 1030} {
+			for _, k := range []int{0, 3, 513, 1030} {
 				for _, tA := range []bool{false, true} {
 					for _, tB := range []bool{false, true} {
 						for _, beta := range []float64{0, 1} {

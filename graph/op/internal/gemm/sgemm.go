@@ -97,16 +97,7 @@ func sgemm(ks gemmKernels, tA, tB bool, m, n, k int, a []float32, lda int, b []f
 	}
 	_ = c[(m-1)*ldc+n-1] // the kernel writes without bounds checks
 	if k == 0 {
-		for i := range m {
-			row := c[i*ldc:][:n]
-			for j := range row {
-				if beta == 0 {
-					row[j] = 0
-				} else {
-					row[j] *= beta
-				}
-			}
-		}
+		scaleRows(m, n, beta, c, ldc)
 		return
 	}
 	bufs := packPool.Get().(*packBufs)
