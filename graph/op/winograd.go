@@ -298,7 +298,7 @@ func sameBits(a, b []float32) bool {
 
 var (
 	// winogradU is the unpacked U (xis × O × C; the data gradient's
-	// U', 16 × C × O, see xgradUStride) while it is computed and packed:
+	// U', xis × C × O, see xgradUStride) while it is computed and packed:
 	// one buffer for every kernel.
 	winogradU struct {
 		sync.Mutex
