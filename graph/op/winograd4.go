@@ -178,24 +178,8 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 // row's end, or from its start where the row has fewer (those past the
 // row read the rows below, or fillStrip's slack, and are not kept).
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
-	g := &k.g
-	hw := g.h * g.w
-	per := k.tilesH * k.tilesW
-	sw := 4*k.tilesW + 2 // the strip's width
-	var strip []float32
-	sn, sy := -1, 0 // the sample in the strip and its first tile row
 	paired := false // the run is the second of a pair (see pairRows)
-	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
-		if n != sn {
-			last := k.tilesH - 1 // the sample's last tile row in the range
-			if (t1-1)/per == n {
-				last = (t1 - 1) % per / k.tilesW
-			}
-			plane := k.x[(n*g.c+c)*hw:][:hw]
-			strip = k.fillStrip(worker, plane, 4*(last-ty)+6, sw, 4*ty-g.ph, -g.pw)
-			sn, sy = n, ty
-		}
-		row := strip[4*(ty-sy)*sw:]
+	k.stripRows(c, t0, t1, worker, func(row []float32, sw, t, ty, tx0, tx1 int) {
 		if paired {
 			paired = false
 			return
