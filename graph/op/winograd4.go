@@ -53,8 +53,8 @@ var winograd4Use = winogradAuto
 // most; see the measures after the list):
 //   - below 128 channels the transforms, which cost per tile and channel,
 //     eat the GEMMs' gain (64 and 96 channels: at par; rows of fewer
-//     than 8 tiles, at 16×16 and less, run the assembly transforms on 8
-//     tiles through a buffer);
+//     than 8 tiles, at 16×16 and less, ran the assembly transforms on 8
+//     tiles through a buffer then; 16 wide now pairs rows, pairRows);
 //   - below 16 tiles (batch 1 at 7×7: 4) the GEMMs are thinner than the
 //     micro-kernel's 16 columns and fall to gonum's, 15-20 times slower;
 //   - above 256×256 channels (VGG's 512-channel layers) F(4×4) still
