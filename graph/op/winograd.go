@@ -298,7 +298,7 @@ func sameBits(a, b []float32) bool {
 
 var (
 	// winogradU is the unpacked U (xis × O × C; the data gradient's
-	// U', 16 × C × O, see xgradUStride) while it is computed and packed:
+	// U', xis × C × O, see xgradUStride) while it is computed and packed:
 	// one buffer for every kernel.
 	winogradU struct {
 		sync.Mutex
@@ -435,24 +435,8 @@ func (k *winograd) gemm(v, m []float32, xi, nt int) {
 // made many small copies: 12% of a ResNet-20 step), so that every patch
 // lies inside it; runs of 8 tiles go to the assembly transform.
 func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
-	g := &k.g
-	hw := g.h * g.w
-	per := k.tilesH * k.tilesW
-	sw := 2*k.tilesW + 2 // the strip's width
-	var strip []float32
-	sn, sy := -1, 0 // the sample in the strip and its first tile row
 	paired := false // the run is the second of a pair (see pairRows)
-	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
-		if n != sn {
-			last := k.tilesH - 1 // the sample's last tile row in the range
-			if (t1-1)/per == n {
-				last = (t1 - 1) % per / k.tilesW
-			}
-			plane := k.x[(n*g.c+c)*hw:][:hw]
-			strip = k.fillStrip(worker, plane, 2*(last-ty)+4, sw, 2*ty-g.ph, -g.pw)
-			sn, sy = n, ty
-		}
-		row := strip[2*(ty-sy)*sw:]
+	k.stripRows(c, t0, t1, worker, func(row []float32, sw, t, ty, tx0, tx1 int) {
 		if paired {
 			paired = false
 			return
@@ -492,6 +476,33 @@ func (k *winograd) inputTiles(v []float32, stride, c, t0, t1, worker int) {
 			o[8*stride], o[9*stride], o[10*stride], o[11*stride] = bt4(c0, c1, c2, c3)
 			o[12*stride], o[13*stride], o[14*stride], o[15*stride] = bt4(d0, d1, d2, d3)
 		}
+	})
+}
+
+// stripRows calls f for each run of tiles of rows(t0, t1) with row, the
+// input rows of channel c under its tile row in worker's strip, of row
+// stride sw: the rows under the tile rows of one sample that the range
+// touches, copied once, zero-padded and the full width of the tiles
+// (tile·tilesW + 2), so that every patch lies inside (see inputTiles).
+func (k *winograd) stripRows(c, t0, t1, worker int, f func(row []float32, sw, t, ty, tx0, tx1 int)) {
+	g := &k.g
+	hw := g.h * g.w
+	per := k.tilesH * k.tilesW
+	ts := k.tile
+	sw := ts*k.tilesW + 2
+	var strip []float32
+	sn, sy := -1, 0 // the sample in the strip and its first tile row
+	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
+		if n != sn {
+			last := k.tilesH - 1 // the sample's last tile row in the range
+			if (t1-1)/per == n {
+				last = (t1 - 1) % per / k.tilesW
+			}
+			plane := k.x[(n*g.c+c)*hw:][:hw]
+			strip = k.fillStrip(worker, plane, ts*(last-ty)+ts+2, sw, ts*ty-g.ph, -g.pw)
+			sn, sy = n, ty
+		}
+		f(strip[ts*(ty-sy)*sw:], sw, t, ty, tx0, tx1)
 	})
 }
 

@@ -53,8 +53,8 @@ var winograd4Use = winogradAuto
 // most; see the measures after the list):
 //   - below 128 channels the transforms, which cost per tile and channel,
 //     eat the GEMMs' gain (64 and 96 channels: at par; rows of fewer
-//     than 8 tiles, at 16×16 and less, run the assembly transforms on 8
-//     tiles through a buffer);
+//     than 8 tiles, at 16×16 and less, ran the assembly transforms on 8
+//     tiles through a buffer then; 16 wide now pairs rows, pairRows);
 //   - below 16 tiles (batch 1 at 7×7: 4) the GEMMs are thinner than the
 //     micro-kernel's 16 columns and fall to gonum's, 15-20 times slower;
 //   - above 256×256 channels (VGG's 512-channel layers) F(4×4) still
@@ -178,24 +178,8 @@ func (k *winograd) output(m []float32, stride, o, t0, t1 int) {
 // row's end, or from its start where the row has fewer (those past the
 // row read the rows below, or fillStrip's slack, and are not kept).
 func (k *winograd) inputTiles4(v []float32, stride, c, t0, t1, worker int) {
-	g := &k.g
-	hw := g.h * g.w
-	per := k.tilesH * k.tilesW
-	sw := 4*k.tilesW + 2 // the strip's width
-	var strip []float32
-	sn, sy := -1, 0 // the sample in the strip and its first tile row
 	paired := false // the run is the second of a pair (see pairRows)
-	k.rows(t0, t1, func(t, n, ty, tx0, tx1 int) {
-		if n != sn {
-			last := k.tilesH - 1 // the sample's last tile row in the range
-			if (t1-1)/per == n {
-				last = (t1 - 1) % per / k.tilesW
-			}
-			plane := k.x[(n*g.c+c)*hw:][:hw]
-			strip = k.fillStrip(worker, plane, 4*(last-ty)+6, sw, 4*ty-g.ph, -g.pw)
-			sn, sy = n, ty
-		}
-		row := strip[4*(ty-sy)*sw:]
+	k.stripRows(c, t0, t1, worker, func(row []float32, sw, t, ty, tx0, tx1 int) {
 		if paired {
 			paired = false
 			return

@@ -196,3 +196,42 @@ func TestWinogradTile(t *testing.T) {
 		}
 	}
 }
+
+// TestWinogradAutoTileNoAlloc: on ResNet-20's layers, with the tile the
+// automatic rule chooses (F(4×4) at 32 wide and 16 wide, the latter two
+// tile rows at a time; F(2×2) at 8 wide, paired too), the forward and
+// the data gradient allocate nothing after their first call.
+func TestWinogradAutoTileNoAlloc(t *testing.T) {
+	if raceOn {
+		t.Skip("allocation counts under -race are not the program's")
+	}
+	rng := rand.New(rand.NewSource(16))
+	for _, s := range []struct{ c, hw, tile int }{{16, 32, 4}, {32, 16, 4}, {64, 8, 2}} {
+		x, w := toF32(randTensor(rng, 4, s.c, s.hw, s.hw)), toF32(randTensor(rng, s.c, s.c, 3, 3))
+		k := &convKernel{p: ConvParams{PadH: 1, PadW: 1}}
+		out := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(4, s.c, s.hw, s.hw))
+		xg := &convXGrad{fw: k, xShape: x.Shape()}
+		dx := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(x.Shape()...))
+		fin, xin := []*tensor.Dense{x, w}, []*tensor.Dense{w, out}
+		withWinograd(winogradAlways, 0, func() {
+			withXGrad(winogradAlways, func() {
+				for _, call := range []struct {
+					name string
+					run  func() error
+					tile *int
+				}{
+					{"forward", func() error { return k.forward(fin, out) }, &k.wino.tile},
+					{"data gradient", func() error { return xg.forward(xin, dx) }, &xg.wino.tile},
+				} {
+					if err := call.run(); err != nil {
+						t.Fatal(err)
+					}
+					if a := testing.AllocsPerRun(5, func() { _ = call.run() }); a != 0 || *call.tile != s.tile {
+						t.Errorf("%d channels, %d²: %s on F(%d×%d), %v allocations per call; want F(%d×%d), 0",
+							s.c, s.hw, call.name, *call.tile, *call.tile, a, s.tile, s.tile)
+					}
+				}
+			})
+		})
+	}
+}

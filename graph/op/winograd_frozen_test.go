@@ -195,3 +195,83 @@ func TestWinogradFrozenUnderTrained(t *testing.T) {
 		})
 	})
 }
+
+// TestWinogradFrozenTiles: a frozen layer of a training graph whose
+// data gradient is taken too (a backbone under trained layers) keeps
+// its F(4×4) forward filters while its data gradient computes F(4×4)'s
+// or F(2×2)'s in the shared set every call; the forward's kept filters
+// are never the data gradient's or stale, through weights that stay,
+// then change in one weight, then every call: y and dx match the
+// float64 direct convolution and its data gradient at every call.
+func TestWinogradFrozenTiles(t *testing.T) {
+	for _, c := range []struct {
+		n, ch, hw int
+		xgradTile int
+		name      string
+	}{
+		{2, 16, 32, 4, "ResNet-20's 16 channels: F(4×4) both ways"},
+		{4, 128, 8, 2, "128 channels, 16 tiles: F(4×4) forward, F(2×2) data gradient"},
+	} {
+		rng := rand.New(rand.NewSource(11))
+		p := ConvParams{PadH: 1, PadW: 1}
+		g := G.NewGraph()
+		xn := G.NodeFromAny(g, toF32(randTensor(rng, c.n, c.ch, c.hw, c.hw)), G.WithName("x"))
+		wn := G.NodeFromAny(g, toF32(randTensor(rng, c.ch, c.ch, 3, 3)), G.WithName("w"))
+		y, err := Conv2d(xn, wn, nil, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cost, err := G.Sum(G.Must(G.HadamardProd(y, y)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grads, err := G.Grad(cost, xn, wn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vm := G.NewTapeMachine(g)
+		defer vm.Close()
+		x, w := xn.Value().(*tensor.Dense), wn.Value().(*tensor.Dense)
+		ws, k := w.Float32s(), y.Op().(*customOp).k.(*convKernel)
+		geom := newConvGeom(c.ch, c.hw, c.hw, c.ch, 3, 3, p)
+		gx := xgradGeom(&geom)
+		if ft, xt := winogradTile(&geom, c.n), xgradTile(&gx); ft != 4 || xt != c.xgradTile {
+			t.Fatalf("%s: tiles %d forward, %d data gradient; want 4, %d", c.name, ft, xt, c.xgradTile)
+		}
+		tol := winogradTol
+		if c.xgradTile == 4 {
+			tol = winograd4Tol
+		}
+		withXGrad(winogradAlways, func() {
+			for call := range 9 {
+				switch {
+				case call == 5: // one weight
+					ws[len(ws)-1] += 0.5
+				case call > 5: // trained
+					for i := range ws {
+						ws[i] *= 0.99
+					}
+				}
+				vm.Reset()
+				if err := vm.RunAll(); err != nil {
+					t.Fatal(err)
+				}
+				want, _ := naiveConv(tValues(x), tValues(w), nil, x.Shape(), w.Shape(), p)
+				dy := make([]float64, len(want))
+				for i, v := range want {
+					dy[i] = 2 * v
+				}
+				wantDX := xgradDirect(t, x.Shape(), tFill(tensor.Float64, tValues(w), w.Shape()...), tFill(tensor.Float64, dy, y.Shape()...), p)
+				if _, rel := convErr(tValues(y.Value().(*tensor.Dense)), want); !(rel <= winograd4Tol) {
+					t.Errorf("%s, call %d: y error %.3g relative to the direct convolution", c.name, call, rel)
+				}
+				if _, rel := convErr(tValues(grads[0].Value().(*tensor.Dense)), wantDX); !(rel <= tol) {
+					t.Errorf("%s, call %d: dx error %.3g relative to the direct data gradient", c.name, call, rel)
+				}
+				if wk := &k.wino; call == 4 && gemm.UsePanels(c.ch, wk.chunk) && (wk.tile != 4 || len(wk.own.w) != len(ws)) {
+					t.Errorf("%s, frozen: forward tile %d, %d of %d weights kept; want 4 and all", c.name, wk.tile, len(wk.own.w), len(ws))
+				}
+			}
+		})
+	}
+}

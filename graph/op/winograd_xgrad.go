@@ -96,12 +96,13 @@ func (k *winograd) xgrad(gx convGeom, n int, w, dy, dx []float32) {
 // xgradTile returns the output tile side of the data gradient of
 // geometry gx (xgradGeom): 4 (F(4×4,3×3)) where the forward's rule for
 // few channels holds (winograd4Small: ResNet-20's 16-channel 32×32
-// and 32-channel 16×16 layers), else 2; the forward's rule for 128 channels and more is not
-// measured for the data gradient, whose filters are transformed every
-// call. winogradTile's forced modes force it too. BenchmarkConvXGrad
-// 64/16/32/16 (…/winograd against …/f2/winograd), CPU ms a call, 3
-// runs: F(4×4) 5.73 6.09 5.93, F(2×2) 7.97 8.72 8.89; 64/32/16/32:
-// F(4×4) 4.81 4.57 3.48, F(2×2) 5.15 5.01 3.88.
+// and 32-channel 16×16 layers), else 2; the forward's rule for 128
+// channels and more is not measured for the data gradient, whose
+// filters are transformed every call. winogradTile's forced modes
+// force it too. BenchmarkConvXGrad 64/16/32/16 (…/winograd against
+// …/f2/winograd), CPU ms a call, 3 runs: F(4×4) 5.73 6.09 5.93, F(2×2)
+// 7.97 8.72 8.89; 64/32/16/32: F(4×4) 4.81 4.57 3.48, F(2×2) 5.15
+// 5.01 3.88.
 func xgradTile(gx *convGeom) int {
 	switch {
 	case winograd4Use == winogradAlways:
@@ -136,8 +137,8 @@ func (k *winograd) xgradFilters(lo, hi int) {
 const xgradFilterBlock = 16
 
 // xgradUStride is the distance between U'[ξ] and U'[ξ+1] in winogradU.u
-// (O·C and a cache line: as xiStride, so that the 16 runs of one
-// channel do not all fall in one cache set).
+// (O·C and a cache line: as xiStride, so that the 16 or 36 runs of
+// one channel do not all fall in one cache set).
 func xgradUStride(o, c int) int { return o*c + 16 }
 
 // winogradFilterT writes U'[ξ] = (G rot180(W[o,c]) Gᵀ)[ξ] of the

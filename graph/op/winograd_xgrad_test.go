@@ -97,8 +97,8 @@ func TestWinogradXGradOdd(t *testing.T) {
 }
 
 // TestWinograd4XGrad runs the data gradient's error tests on the
-// F(4×4) path (forced; automatic only for 16 channels at 32×32 and
-// wider).
+// F(4×4) path (forced; automatic only where winograd4Small holds: 16
+// channels at most with rows of 8 tiles or more, 32 at most 16 wide).
 func TestWinograd4XGrad(t *testing.T) {
 	with4(winogradAlways, func() {
 		t.Run("zoo", TestWinogradXGradZoo)
