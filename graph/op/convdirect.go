@@ -31,7 +31,8 @@ import (
 // directKernel computes out[o·ldo + p] = bias[o] + Σ_k w[k·lanes+o] ·
 // x[offs[k]+p] for the kernel's pixels p and o < nout, over the pixels'
 // and lanes' counts of its slot in directKernels, then max(·, 0) as Go's
-// max where relu != 0 (a ReLU fused into the convolution).
+// max where relu != 0 (a ReLU fused into the convolution), a NaN
+// becoming nanF32.
 type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
 //go:generate go run gen_convdirect.go
@@ -90,7 +91,9 @@ func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *
 		for p := range px {
 			v := acc[p*lanes+o]
 			if relu != 0 {
-				v = max(v, 0)
+				if v = max(v, 0); v != v {
+					v = nanF32 // the assembly's NaN, whatever the payload
+				}
 			}
 			os2[o*ldo+p] = v
 		}
