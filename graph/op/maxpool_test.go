@@ -174,10 +174,10 @@ func TestMaxPool2x2F32Branchless(t *testing.T) {
 
 // TestMaxPool2x2Values: the evaluation 2×2 path without indices (vec's
 // assembly, then the Go code alone) gives the indexed reference's values
-// (a NaN where it has one; a zero of either sign where it has a zero,
-// +0 if the window holds one) on input rows of 10 (five windows, as
-// LeNet-5's pool2: Go code only), 20 (ten: eight by vec, then the last
-// eight again) and 21 (a column left over), on
+// (a NaN where it has one; zeros compared as values, their signs and
+// the NaNs' bits in TestMaxPool2x2ValuesBits) on input rows of 10 (five
+// windows, as LeNet-5's pool2: vec's row pairs), 20 (ten: eight by vec,
+// then the last eight again) and 21 (a column left over), on
 // data full of ties, signed zeros, infinities and NaNs; the evaluation
 // op keeps no indices, the differentiated one does.
 func TestMaxPool2x2Values(t *testing.T) {
