@@ -126,3 +126,51 @@ func TestConv2dDirectEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestConv2dDirectNotRun: the direct kernels never run for a float64
+// convolution (forward and fused forward) or one that keeps its
+// columns, and do run for the same float32 one (or the test could not
+// fail).
+func TestConv2dDirectNotRun(t *testing.T) {
+	saved := directKernels
+	defer func() { directKernels = saved }()
+	calls := 0
+	for i := range directKernels {
+		directKernels[i] = func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) { calls++ }
+	}
+	xs, ws, p := []int{2, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{PadH: 1, PadW: 2}
+	rng := rand.New(rand.NewSource(5))
+	x64, w64, b64 := randTensor(rng, xs...), randTensor(rng, ws...), randTensor(rng, ws[0])
+	for _, c := range []struct {
+		name    string
+		x, w, b *tensor.Dense
+		keep    bool
+		runs    bool
+	}{
+		{"float64", x64, w64, b64, false, false},
+		{"float32 kept columns", toF32(x64), toF32(w64), toF32(b64), true, false},
+		{"float32", toF32(x64), toF32(w64), toF32(b64), false, true},
+	} {
+		calls = 0
+		withDirect(true, 2, func() { convDirect(t, c.x, c.w, c.b, p, c.keep) })
+		if (calls > 0) != c.runs {
+			t.Errorf("%s: forward: %d calls of the direct kernels", c.name, calls)
+		}
+		if c.keep {
+			continue
+		}
+		calls = 0
+		k := &convKernel{p: p}
+		out := tensor.New(tensor.Of(c.x.Dtype()), tensor.WithShape(k.outShapeOf(t, c.x, c.w)...))
+		var done bool
+		withDirect(true, 2, func() {
+			var err error
+			if done, err = k.forwardDirectFused([]*tensor.Dense{c.x, c.w}, out, c.b, true, nil); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if done != c.runs || (calls > 0) != c.runs {
+			t.Errorf("%s: fused forward: done %t, %d calls of the direct kernels", c.name, done, calls)
+		}
+	}
+}
