@@ -42,26 +42,7 @@ func TestFuseConvPool(t *testing.T) {
 					if c.bias {
 						b = G.NodeFromAny(g, toF32(randTensor(rng, c.ws[0])), G.WithName("b"))
 					}
-					y, err := Conv2d(x, w, b, c.p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if c.relu {
-						if y, err = FuseConv(y, Fusion{ReLU: true}); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if !CanFuseConvPool(y, pool2x2) {
-						t.Fatal("CanFuseConvPool refuses")
-					}
-					fused, err := FuseConvPool(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
-					plain, err := MaxPool2d(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
+					fused, plain := convPoolPair(t, x, w, b, c.p, c.relu)
 					if !fused.Shape().Eq(plain.Shape()) {
 						t.Fatalf("shapes %v and %v", fused.Shape(), plain.Shape())
 					}
@@ -85,6 +66,31 @@ func TestFuseConvPool(t *testing.T) {
 			}
 		}
 	}
+}
+
+// convPoolPair returns FuseConvPool of Conv2d(x, w, b) (followed by a
+// fused ReLU where relu) and the separate MaxPool2d of the same.
+func convPoolPair(t *testing.T, x, w, b *G.Node, p ConvParams, relu bool) (fused, plain *G.Node) {
+	t.Helper()
+	y, err := Conv2d(x, w, b, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relu {
+		if y, err = FuseConv(y, Fusion{ReLU: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !CanFuseConvPool(y, pool2x2) {
+		t.Fatal("CanFuseConvPool refuses")
+	}
+	if fused, err = FuseConvPool(y, pool2x2); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err = MaxPool2d(y, pool2x2); err != nil {
+		t.Fatal(err)
+	}
+	return fused, plain
 }
 
 // TestCanFuseConvPool: the pooling must be 2×2 at stride 2 without
@@ -216,23 +222,7 @@ func TestFuseConvPoolBits(t *testing.T) {
 					for j := range elems[float32](bv) {
 						elems[float32](bv)[j] = negZero
 					}
-					y, err := Conv2d(x, w, G.NodeFromAny(g, bv, G.WithName("b")), c.p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if relu {
-						if y, err = FuseConv(y, Fusion{ReLU: true}); err != nil {
-							t.Fatal(err)
-						}
-					}
-					fused, err := FuseConvPool(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
-					plain, err := MaxPool2d(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
+					fused, plain := convPoolPair(t, x, w, G.NodeFromAny(g, bv, G.WithName("b")), c.p, relu)
 					withDirect(direct, workers, func() {
 						vm := G.NewTapeMachine(g)
 						defer vm.Close()
