@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"sync/atomic"
 	"testing"
 
 	"gorgonia.org/tensor"
@@ -134,9 +135,9 @@ func TestConv2dDirectEdges(t *testing.T) {
 func TestConv2dDirectNotRun(t *testing.T) {
 	saved := directKernels
 	defer func() { directKernels = saved }()
-	calls := 0
+	var calls atomic.Int64 // the stubs run on the workers
 	for i := range directKernels {
-		directKernels[i] = func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) { calls++ }
+		directKernels[i] = func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) { calls.Add(1) }
 	}
 	xs, ws, p := []int{2, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{PadH: 1, PadW: 2}
 	rng := rand.New(rand.NewSource(5))
@@ -151,15 +152,15 @@ func TestConv2dDirectNotRun(t *testing.T) {
 		{"float32 kept columns", toF32(x64), toF32(w64), toF32(b64), true, false},
 		{"float32", toF32(x64), toF32(w64), toF32(b64), false, true},
 	} {
-		calls = 0
+		calls.Store(0)
 		withDirect(true, 2, func() { convDirect(t, c.x, c.w, c.b, p, c.keep) })
-		if (calls > 0) != c.runs {
-			t.Errorf("%s: forward: %d calls of the direct kernels", c.name, calls)
+		if (calls.Load() > 0) != c.runs {
+			t.Errorf("%s: forward: %d calls of the direct kernels", c.name, calls.Load())
 		}
 		if c.keep {
 			continue
 		}
-		calls = 0
+		calls.Store(0)
 		k := &convKernel{p: p}
 		out := tensor.New(tensor.Of(c.x.Dtype()), tensor.WithShape(k.outShapeOf(t, c.x, c.w)...))
 		var done bool
@@ -169,8 +170,8 @@ func TestConv2dDirectNotRun(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if done != c.runs || (calls > 0) != c.runs {
-			t.Errorf("%s: fused forward: done %t, %d calls of the direct kernels", c.name, done, calls)
+		if done != c.runs || (calls.Load() > 0) != c.runs {
+			t.Errorf("%s: fused forward: done %t, %d calls of the direct kernels", c.name, done, calls.Load())
 		}
 	}
 }
