@@ -175,3 +175,32 @@ func TestConv2dDirectNotRun(t *testing.T) {
 		}
 	}
 }
+
+// TestConv2dDirectGrad: a differentiated float32 convolution whose
+// columns are not kept (keepColsBytes 0) takes the direct forward, and
+// its gradients, which rebuild the columns the forward never wrote,
+// agree with float64 ones, at batch 1 (rows split over the workers) and
+// 2, on LeNet-5's two shapes.
+func TestConv2dDirectGrad(t *testing.T) {
+	saved := directKernels
+	defer func(k int) { directKernels, keepColsBytes = saved, k }(keepColsBytes)
+	keepColsBytes = 0
+	var calls atomic.Int64
+	for i, kern := range saved {
+		directKernels[i] = func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
+			calls.Add(1)
+			kern(x, offs, nk, w, bias, out, ldo, nout, relu)
+		}
+	}
+	for _, n := range []int{1, 2} {
+		for _, c := range directCases[:2] {
+			t.Run(fmt.Sprintf("%s/batch=%d", c.name, n), func(t *testing.T) {
+				calls.Store(0)
+				withDirect(true, 2, func() { checkConvF32Grads(t, append([]int{n}, c.xs[1:]...), c.ws, c.p) })
+				if calls.Load() == 0 {
+					t.Error("the direct convolution did not run")
+				}
+			})
+		}
+	}
+}
