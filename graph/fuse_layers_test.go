@@ -95,3 +95,30 @@ func testShift(t *tensor.Dense, d float64) {
 		v[i] = math.Abs(v[i]) + d
 	}
 }
+
+// TestFusePoolEvalOnly: a float32 convolution and 2×2 max pooling become
+// one op in an evaluation graph with fusion on, and stay two in a
+// training graph (the fused op has no gradient) or without fusion.
+func TestFusePoolEvalOnly(t *testing.T) {
+	for _, c := range []struct {
+		training, fuse bool
+		want           int
+	}{{false, true, 1}, {true, true, 0}, {false, false, 0}} {
+		b := NewBuilder(NewParams(), Config{Training: c.training})
+		b.s.fuse = c.fuse
+		x := b.Input("x", 2, 1, 28, 28)
+		y := b.MaxPool2d("pool", b.Conv2d("conv", x, 6, 5, Conv2dOpts{Padding: 2}), 2, PoolOpts{})
+		if err := b.Err(); err != nil {
+			t.Fatal(err)
+		}
+		pools := 0
+		for _, n := range b.Graph().ExactSubgraphRoots(y).AllNodes() {
+			if n.Op() != nil && strings.Contains(n.Op().String(), "+maxpool2x2)") {
+				pools++
+			}
+		}
+		if pools != c.want {
+			t.Errorf("training %t, fuse %t: %d fused poolings, want %d", c.training, c.fuse, pools, c.want)
+		}
+	}
+}

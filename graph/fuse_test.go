@@ -192,3 +192,27 @@ func TestFusedResNet18(t *testing.T) {
 		t.Fatal("the load changed nothing: the test tests nothing")
 	}
 }
+
+// TestFusedLeNetPools: a fused float32 LeNet-5 has its two poolings
+// merged into its convolutions (no MaxPool2d left), and its logits are
+// the unfused net's to the bit: the same direct kernel, ReLU and 2×2
+// maximum, only in another order.
+func TestFusedLeNetPools(t *testing.T) {
+	s, err := zoo.Get("lenet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fused, plain, _, in := fusePair(t, s, tensor.Float32, s.Input[1])
+	pools := 0
+	for _, op := range graph.NetOps(fused) {
+		if strings.Contains(op, "+maxpool2x2)") {
+			pools++
+		}
+	}
+	if fc, pc := opCounts(fused), opCounts(plain); pc["MaxPool2d"] != 2 || fc["MaxPool2d"] != 0 || pools != 2 {
+		t.Fatalf("unfused %v, fused %v with %d fused poolings: want 2 MaxPool2d merged into 2 convolutions", pc, fc, pools)
+	}
+	if e := logitsDiff(t, fused, plain, in); e != 0 {
+		t.Fatalf("fused vs unfused logits: rel %g, want 0", e)
+	}
+}

@@ -15,29 +15,30 @@ import (
 // straight from the input, without im2col's columns: a vector's lanes
 // are the output channels, and each input value under a kernel tap is
 // broadcast and multiplied by the tap's weights, for a block of
-// consecutive output pixels of one row at a time (12 pixels of up to 8
-// channels or 6 of up to 16; a row's last block overlaps the one before
-// it rather than run past the row). At such channel counts the product
+// consecutive output pixels of one row at a time (12 or 14 pixels of up
+// to 8 channels, 5 or 6 of up to 16: directShapes; a row's last block
+// overlaps the one before it rather than run past the row). At such channel counts the product
 // of im2col + GEMM is too thin for the GEMM's micro-kernel, and im2col
 // writes C·KH·KW values per output pixel for OutC multiply-adds each
 // (LeNet-5's conv1: 25 values for 6): building the columns cost more
 // than the product (38% against 37% of a batch-1000 LeNet-5 inference).
 //
 // Unit strides and dilations only; padding is applied by copying each
-// sample into a padded buffer first. Kernels from 5×5 on: smaller ones
-// with 16 channels go to Winograd, and the others have not been
-// measured.
+// sample into a padded buffer first. Kernels of at least 25 taps (5×5
+// and larger, or 1×25, 3×9...): smaller ones with 16 channels go to
+// Winograd, and the others have not been measured.
 
 // directKernel computes out[o·ldo + p] = bias[o] + Σ_k w[k·lanes+o] ·
 // x[offs[k]+p] for the kernel's pixels p and o < nout, over the pixels'
 // and lanes' counts of its slot in directKernels, then max(·, 0) as Go's
-// max where relu != 0 (a ReLU fused into the convolution).
+// max where relu != 0 (a ReLU fused into the convolution), a NaN
+// becoming nanF32.
 type directKernel func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int)
 
 //go:generate go run gen_convdirect.go
 
 // directShapes are the lanes (output channels, padded) and pixels of
-// the two kernels.
+// the four kernels.
 var directShapes = [4]struct{ lanes, px int }{{8, 12}, {8, 14}, {16, 5}, {16, 6}}
 
 // directKernels are the assembly kernels where the CPU has AVX2 and FMA
@@ -90,7 +91,9 @@ func directConvGo(lanes, px int, x *float32, offs *int32, nk int, w, bias, out *
 		for p := range px {
 			v := acc[p*lanes+o]
 			if relu != 0 {
-				v = max(v, 0)
+				if v = max(v, 0); v != v {
+					v = nanF32 // the assembly's NaN, whatever the payload
+				}
 			}
 			os2[o*ldo+p] = v
 		}

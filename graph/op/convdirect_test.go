@@ -259,3 +259,45 @@ func BenchmarkConv2dDirect(b *testing.B) {
 		}
 	}
 }
+
+// TestDirectKernelsNaNPayload: a NaN input with a payload of its own
+// goes through both kernels to the same bits: its own without the
+// ReLU, 0x7fc00000 (vec's NaN) through it.
+func TestDirectKernelsNaNPayload(t *testing.T) {
+	payload := math.Float32frombits(0x7fc00123)
+	for slot, sh := range directShapes {
+		const nk = 3
+		x := make([]float32, 2*sh.px+nk)
+		for i := range x {
+			x[i] = float32(i%5) - 1.875
+		}
+		x[sh.px-1] = payload // taps 0 and 1 of pixels px-1 and px-2
+		w := make([]float32, nk*sh.lanes)
+		for i := range w {
+			w[i] = float32(i%7) - 3.125
+		}
+		bias := make([]float32, sh.lanes)
+		offs := []int32{0, 1, int32(sh.px)}
+		for _, relu := range []int{0, 1} {
+			kernels := map[string]directKernel{"go": directGo[slot]}
+			if directSIMD {
+				kernels["asm"] = directKernels[slot]
+			}
+			for name, kern := range kernels {
+				got := make([]float32, sh.lanes*sh.px)
+				kern(&x[0], &offs[0], nk, &w[0], &bias[0], &got[0], sh.px, sh.lanes, relu)
+				for o := range sh.lanes {
+					for p := sh.px - 2; p < sh.px; p++ {
+						want := uint32(0x7fc00123)
+						if relu != 0 {
+							want = 0x7fc00000
+						}
+						if b := math.Float32bits(got[o*sh.px+p]); b != want {
+							t.Errorf("%s kernel %dx%d relu %d: channel %d pixel %d: %#x, want %#x", name, sh.lanes, sh.px, relu, o, p, b, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}

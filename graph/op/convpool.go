@@ -60,6 +60,7 @@ func FuseConvPool(y *G.Node, p PoolParams) (*G.Node, error) {
 	switch c := y.Op().(*customOp).k.(type) {
 	case *convKernel:
 		k.f = convFusedKernel{conv: convKernel{p: c.p}, bias: c.bias}
+		k.conv2d = &convKernel{p: c.p, bias: c.bias}
 	case *convFusedKernel:
 		k.f = convFusedKernel{conv: convKernel{p: c.conv.p}, bias: c.bias, relu: c.relu}
 	}
@@ -80,6 +81,10 @@ type convPoolKernel struct {
 	// tmp holds the whole convolution output where the direct kernel
 	// does not run (tests turn it off): the separate ops' path.
 	tmp *tensor.Dense
+	// conv2d: where y was Conv2d's, that convolution, which computes
+	// tmp: it adds its bias in the product, f's epilogue after it (the
+	// sums' zeros may differ in sign); nil where y was FuseConv's.
+	conv2d *convKernel
 }
 
 // name is the fused convolution's name with "+maxpool2x2" before the
@@ -126,7 +131,11 @@ func (k *convPoolKernel) forward(in []*tensor.Dense, out *tensor.Dense) error {
 	if k.tmp == nil || !k.tmp.Shape().Eq(s) {
 		k.tmp = tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s...))
 	}
-	if err := k.f.forward(in, k.tmp); err != nil {
+	fw := k.f.forward
+	if k.conv2d != nil {
+		fw = k.conv2d.forward
+	}
+	if err := fw(in, k.tmp); err != nil {
 		return err
 	}
 	maxPool2x2Values(k.pg, elems[float32](k.tmp), elems[float32](out), 0, n*g.outC, nil)

@@ -2,6 +2,7 @@ package op
 
 import (
 	"fmt"
+	"math"
 	"math/rand"
 	"testing"
 
@@ -41,26 +42,7 @@ func TestFuseConvPool(t *testing.T) {
 					if c.bias {
 						b = G.NodeFromAny(g, toF32(randTensor(rng, c.ws[0])), G.WithName("b"))
 					}
-					y, err := Conv2d(x, w, b, c.p)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if c.relu {
-						if y, err = FuseConv(y, Fusion{ReLU: true}); err != nil {
-							t.Fatal(err)
-						}
-					}
-					if !CanFuseConvPool(y, pool2x2) {
-						t.Fatal("CanFuseConvPool refuses")
-					}
-					fused, err := FuseConvPool(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
-					plain, err := MaxPool2d(y, pool2x2)
-					if err != nil {
-						t.Fatal(err)
-					}
+					fused, plain := convPoolPair(t, x, w, b, c.p, c.relu)
 					if !fused.Shape().Eq(plain.Shape()) {
 						t.Fatalf("shapes %v and %v", fused.Shape(), plain.Shape())
 					}
@@ -84,6 +66,31 @@ func TestFuseConvPool(t *testing.T) {
 			}
 		}
 	}
+}
+
+// convPoolPair returns FuseConvPool of Conv2d(x, w, b) (followed by a
+// fused ReLU where relu) and the separate MaxPool2d of the same.
+func convPoolPair(t *testing.T, x, w, b *G.Node, p ConvParams, relu bool) (fused, plain *G.Node) {
+	t.Helper()
+	y, err := Conv2d(x, w, b, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relu {
+		if y, err = FuseConv(y, Fusion{ReLU: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !CanFuseConvPool(y, pool2x2) {
+		t.Fatal("CanFuseConvPool refuses")
+	}
+	if fused, err = FuseConvPool(y, pool2x2); err != nil {
+		t.Fatal(err)
+	}
+	if plain, err = MaxPool2d(y, pool2x2); err != nil {
+		t.Fatal(err)
+	}
+	return fused, plain
 }
 
 // TestCanFuseConvPool: the pooling must be 2×2 at stride 2 without
@@ -156,6 +163,91 @@ func TestFuseConvPoolNoAlloc(t *testing.T) {
 		}
 		if k.tmp != nil {
 			t.Errorf("batch %d: the fallback ran, not the direct convolution", n)
+		}
+	}
+}
+
+// TestFuseConvPoolBits: FuseConvPool gives the separate Conv2d (with
+// its ReLU) and MaxPool2d's bits, on inputs of small integers (ties
+// everywhere), signed zeros (a bias of -0: sums of -0 and zero
+// products keep their sign) and a few NaNs, on LeNet-5's shapes (pool2's
+// rows of 5 windows go through vec's row pairs in the fused op, through
+// Go's loop in MaxPool2d) at batch 1 and 3, with the direct kernel and
+// without.
+func TestFuseConvPoolBits(t *testing.T) {
+	negZero := float32(math.Copysign(0, -1))
+	pick := []float32{0, negZero, 1, -1, 2, -2}
+	cases := []struct {
+		xs, ws []int
+		p      ConvParams
+	}{
+		{[]int{1, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{PadH: 2, PadW: 2}},
+		{[]int{3, 1, 28, 28}, []int{6, 1, 5, 5}, ConvParams{PadH: 2, PadW: 2}},
+		{[]int{1, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}},
+		{[]int{3, 6, 14, 14}, []int{16, 6, 5, 5}, ConvParams{}},
+		{[]int{2, 2, 13, 21}, []int{3, 2, 5, 5}, ConvParams{PadW: 1}},
+	}
+	fill := func(rng *rand.Rand, s []int, nanEvery int) *tensor.Dense {
+		d := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(s...))
+		v := elems[float32](d)
+		for i := range v {
+			v[i] = pick[rng.Intn(len(pick))]
+			if nanEvery > 0 && rng.Intn(nanEvery) == 0 {
+				v[i] = float32(math.NaN())
+			}
+		}
+		return d
+	}
+	for i, c := range cases {
+		for _, relu := range []bool{false, true} {
+			for _, workers := range []int{1, 2} {
+				for _, direct := range []bool{true, false} {
+					name := fmt.Sprintf("%v/relu=%t/w%d/direct=%t", c.xs, relu, workers, direct)
+					rng := rand.New(rand.NewSource(int64(i)))
+					g := G.NewGraph()
+					// Output channel 0 has +0 weights and sample 0 is -1 over
+					// the top half of its planes: there the direct sums are
+					// -0 (the bias) plus -0s, +0 where the padding enters.
+					xv, wv := fill(rng, c.xs, 150), fill(rng, c.ws, 0)
+					plane := c.xs[2] * c.xs[3]
+					for j := range elems[float32](xv)[:c.xs[1]*plane] {
+						if j%plane < plane/2 {
+							elems[float32](xv)[j] = -1
+						}
+					}
+					clear(elems[float32](wv)[:c.ws[1]*c.ws[2]*c.ws[3]])
+					x := G.NodeFromAny(g, xv, G.WithName("x"))
+					w := G.NodeFromAny(g, wv, G.WithName("w"))
+					bv := tensor.New(tensor.Of(tensor.Float32), tensor.WithShape(c.ws[0]))
+					for j := range elems[float32](bv) {
+						elems[float32](bv)[j] = negZero
+					}
+					fused, plain := convPoolPair(t, x, w, G.NodeFromAny(g, bv, G.WithName("b")), c.p, relu)
+					withDirect(direct, workers, func() {
+						vm := G.NewTapeMachine(g)
+						defer vm.Close()
+						if err := vm.RunAll(); err != nil {
+							t.Fatal(err)
+						}
+					})
+					got, want := elems[float32](fused.Value().(*tensor.Dense)), elems[float32](plain.Value().(*tensor.Dense))
+					var nans, negZeros int
+					for j := range want {
+						if math.Float32bits(got[j]) != math.Float32bits(want[j]) {
+							t.Fatalf("%s: output %d: fused %v (%#x), separate %v (%#x)", name, j, got[j], math.Float32bits(got[j]), want[j], math.Float32bits(want[j]))
+						}
+						if want[j] != want[j] {
+							nans++
+						}
+						if want[j] == 0 && math.Signbit(float64(want[j])) {
+							negZeros++
+						}
+					}
+					if nans == 0 || (direct && !relu && negZeros == 0) {
+						t.Errorf("%s: %d NaNs and %d -0s in the output: the data do not test them", name, nans, negZeros)
+					}
+				}
+			}
 		}
 	}
 }

@@ -30,7 +30,8 @@ const header = `//go:build !purego
 // 0, and from the tile to the NCHW output, channel by channel.
 
 // RELU sets R = max(R, 0) as Go's max does, to the bit (as vec's
-// reluAVX2): a NaN becomes Go's NaN (Y13), -0 becomes +0 (Y12 is 0).
+// reluAVX2): -0 becomes +0 (Y12 is 0), and a NaN becomes 0x7fc00000
+// (Y13), as directConvGo makes it (Go's max keeps a NaN's payload).
 #define RELU(R) \
 	VCMPPS    $0x03, R, R, Y14 \
 	VMAXPS    R, Y12, R        \

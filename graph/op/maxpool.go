@@ -120,8 +120,11 @@ func (k *maxPoolKernel) valuesOnly(dt tensor.Dtype) bool {
 }
 
 // maxPool2x2Values is maxPool2x2F32 without the indices: the maximum of
-// each window by Go's max (a NaN if the window holds one; +0 for a
-// window of -0 and +0, where the indexed paths take the first), over
+// each window by Go's max (+0 for a window of -0 and +0, where the
+// indexed paths take the first; the NaN 0x7fc00000, nanF32, if the
+// window holds one, as vec's kernels: Go's max on amd64 returns a NaN
+// whose payload depends on the other values, so without that a window
+// would pool to different bits by vec's path and by the Go loop), over
 // planes [lo, hi). rowMax is scratch for planes whose rows have fewer
 // than 8 windows (see maxPoolRowMax); nil or short: they take the Go
 // loop.
@@ -152,11 +155,18 @@ func maxPool2x2Values(g *poolGeom, x, out []float32, lo, hi int, rowMax []float3
 			for ; j < len(orow); j++ {
 				t := top[2*j : 2*j+2 : 2*j+2]
 				u := bot[2*j : 2*j+2 : 2*j+2]
-				orow[j] = max(t[0], t[1], u[0], u[1])
+				m := max(t[0], t[1], u[0], u[1])
+				if m != m {
+					m = nanF32
+				}
+				orow[j] = m
 			}
 		}
 	}
 }
+
+// nanF32 is the NaN that vec's kernels return for Go's max of a NaN.
+var nanF32 = math.Float32frombits(0x7fc00000)
 
 // maxPoolRowMax is the length of maxPool2x2Values' rowMax for g: a
 // plane's rows' maxima.

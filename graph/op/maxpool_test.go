@@ -174,10 +174,10 @@ func TestMaxPool2x2F32Branchless(t *testing.T) {
 
 // TestMaxPool2x2Values: the evaluation 2×2 path without indices (vec's
 // assembly, then the Go code alone) gives the indexed reference's values
-// (a NaN where it has one; a zero of either sign where it has a zero,
-// +0 if the window holds one) on input rows of 10 (five windows, as
-// LeNet-5's pool2: Go code only), 20 (ten: eight by vec, then the last
-// eight again) and 21 (a column left over), on
+// (a NaN where it has one; zeros compared as values, their signs and
+// the NaNs' bits in TestMaxPool2x2ValuesBits) on input rows of 10 (five
+// windows, as LeNet-5's pool2: vec's row pairs), 20 (ten: eight by vec,
+// then the last eight again) and 21 (a column left over), on
 // data full of ties, signed zeros, infinities and NaNs; the evaluation
 // op keeps no indices, the differentiated one does.
 func TestMaxPool2x2Values(t *testing.T) {
@@ -362,5 +362,52 @@ func BenchmarkMaxPoolKernel(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestMaxPool2x2ValuesBits: maxPool2x2Values gives the same bits by
+// vec's kernels (rows of 5 windows through the row pairs, of 10 and 10½
+// through the windows) and by its Go loop, on ties, signed zeros and
+// NaNs next to values whose low mantissa bits are set (Go's max on
+// amd64 mixes those into a NaN's payload): Go's max where it is not a
+// NaN, the NaN 0x7fc00000 where it is.
+func TestMaxPool2x2ValuesBits(t *testing.T) {
+	pick := []float32{0, float32(math.Copysign(0, -1)), 1, -1, 5.125, -5.125, 3.3, float32(math.NaN())}
+	rng := rand.New(rand.NewSource(11))
+	for _, w := range []int{10, 20, 21} {
+		shape := tensor.Shape{2, 3, 4, w}
+		g, err := stridedGeom("test", shape, PoolParams{KH: 2, KW: 2, SH: 2, SW: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, shape.TotalSize())
+		for i := range x {
+			x[i] = pick[rng.Intn(len(pick))]
+		}
+		var outs [2][]float32
+		for i, vecOn := range []bool{true, false} {
+			outs[i] = make([]float32, 2*3*2*(w/2))
+			restore := SetFastPaths(vecOn)
+			maxPool2x2Values(g, x, outs[i], 0, g.planes(), make([]float32, maxPoolRowMax(g)))
+			restore()
+		}
+		for p := range g.planes() {
+			for r := range 2 {
+				for j := range w / 2 {
+					o := (p*2+r)*(w/2) + j
+					at := p*4*w + 2*r*w + 2*j
+					want := max(x[at], x[at+1], x[at+w], x[at+w+1])
+					if want != want {
+						want = math.Float32frombits(0x7fc00000)
+					}
+					for i, vecOn := range []bool{true, false} {
+						if got := outs[i][o]; math.Float32bits(got) != math.Float32bits(want) {
+							t.Fatalf("width %d, vec %t, output %d of %v %v: %v (%#x), want %v (%#x)", w, vecOn, o,
+								x[at:at+2], x[at+w:at+w+2], got, math.Float32bits(got), want, math.Float32bits(want))
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -29,8 +29,9 @@ func MaxPool2x2(out []float32, idx []int32, top, bot []float32, base, w int) int
 }
 
 // MaxPool2x2Values is MaxPool2x2 without the indices: out[j] =
-// max(top[2j], top[2j+1], bot[2j], bot[2j+1]) as Go's max computes it (a
-// NaN, Go's, if any is NaN; +0 of -0 and +0). It returns how many
+// max(top[2j], top[2j+1], bot[2j], bot[2j+1]) as Go's max computes it
+// (+0 of -0 and +0), the NaN 0x7fc00000 if any is NaN (Go's max returns
+// a NaN whose payload may hold the other values' bits). It returns how many
 // windows it did: all of them from 8 on, none below 8 or without the
 // assembly; the caller pools the rest. top and bot must hold 2·len(out)
 // values.
@@ -50,7 +51,7 @@ func MaxPool2x2Values(out, top, bot []float32) int {
 }
 
 // MaxRowPairs sets dst[r·w+j] = max(x[2r·w+j], x[(2r+1)·w+j]) as Go's
-// max for r < rows and j < w: the rows' half of a 2×2 max pooling, whose
+// max (a NaN as 0x7fc00000, as MaxPool2x2Values) for r < rows and j < w: the rows' half of a 2×2 max pooling, whose
 // other half is then MaxPool2x2Values(out, dst, dst) over the whole of
 // dst where w is even (pairs of consecutive values, never across rows).
 // It reports whether it did: not for w under 8 or without the assembly.

@@ -385,7 +385,7 @@ mpdone:
 
 // GOMAX sets A = max(A, B) as Go's max, to the bit: the AND of both
 // operand orders of VMAXPS (+0 where A and B are zeros of opposite
-// signs), Go's NaN (Y15) where either is NaN. T and U are scratch.
+// signs), the NaN 0x7fc00000 (Y15) where either is NaN. T and U are scratch.
 #define GOMAX(A, B, T, U) \
 	VMAXPS    A, B, T     \
 	VMAXPS    B, A, U     \
