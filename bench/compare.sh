@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # convzoo against PyTorch on every case of issue 12's table, in one run: for
 # each case the two programs alternate REPS times (each run a fresh process,
-# STEPS timed steps after 3 warm-ups); the table gives the medians over the
+# STEPS timed steps after 3 warm-ups, 20x STEPS for LeNet's short step); the table gives the medians over the
 # runs of each run's median step, the ratio PyTorch time / convzoo time (> 1:
 # convzoo is faster), peak RSS, and PyTorch's total wall time of the STEPS
 # steps (convzoo's too where `zoo bench --json` reports train_total_ms /
@@ -25,17 +25,19 @@ if "$ZOO" bench --help | grep -q -- --train-only; then
 	TRAIN_ONLY=--train-only
 fi
 
-# case name -> model, batch, size, train|fwd
+# case name -> model, batch, size, train|fwd, steps. LeNet's step is ~10 ms,
+# so its case times 20x STEPS on both sides: 10 steps (0.1 s) gave medians
+# from 7.6 to 12.8 ms between runs of the same binary.
 spec() {
 	case $1 in
-	lenet-train) echo lenet 64 28 train ;;
-	resnet20-train) echo resnet20 64 32 train ;;
-	resnet18-train) echo resnet18 8 224 train ;;
-	resnet18-fwd) echo resnet18 1 224 fwd ;;
-	resnet50-fwd) echo resnet50 1 224 fwd ;;
-	vgg16-fwd) echo vgg16 1 224 fwd ;;
-	googlenet-fwd) echo googlenet 1 224 fwd ;;
-	alexnet-fwd) echo alexnet 1 224 fwd ;;
+	lenet-train) echo lenet 64 28 train $((STEPS * 20)) ;;
+	resnet20-train) echo resnet20 64 32 train "$STEPS" ;;
+	resnet18-train) echo resnet18 8 224 train "$STEPS" ;;
+	resnet18-fwd) echo resnet18 1 224 fwd "$STEPS" ;;
+	resnet50-fwd) echo resnet50 1 224 fwd "$STEPS" ;;
+	vgg16-fwd) echo vgg16 1 224 fwd "$STEPS" ;;
+	googlenet-fwd) echo googlenet 1 224 fwd "$STEPS" ;;
+	alexnet-fwd) echo alexnet 1 224 fwd "$STEPS" ;;
 	*) echo "compare.sh: unknown case $1" >&2; exit 2 ;;
 	esac
 }
@@ -43,15 +45,15 @@ spec() {
 tag() { sed "s/^{/{\"case\": \"$1\", /"; }
 
 for c in ${CASES//,/ }; do
-	read -r model batch size kind <<<"$(spec "$c")"
+	read -r model batch size kind steps <<<"$(spec "$c")"
 	for _ in $(seq "$REPS"); do
 		if [ "$kind" = train ]; then
 			# shellcheck disable=SC2086
-			"$ZOO" bench "$model" --batch "$batch" --size "$size" --steps "$STEPS" $TRAIN_ONLY --json | tag "$c" >>"$out"
-			$PY bench/pytorch/train_bench.py --model "$model" --batch "$batch" --size "$size" --steps "$STEPS" --threads 2 | tag "$c" >>"$out"
+			"$ZOO" bench "$model" --batch "$batch" --size "$size" --steps "$steps" $TRAIN_ONLY --json | tag "$c" >>"$out"
+			$PY bench/pytorch/train_bench.py --model "$model" --batch "$batch" --size "$size" --steps "$steps" --threads 2 | tag "$c" >>"$out"
 		else
-			"$ZOO" bench "$model" --batch "$batch" --size "$size" --steps "$STEPS" --inference-only --json | tag "$c" >>"$out"
-			$PY bench/pytorch/forward_bench.py --models "$model" --batch "$batch" --size "$size" --reps "$STEPS" --warmup 3 --threads 2 2>/dev/null | tag "$c" >>"$out"
+			"$ZOO" bench "$model" --batch "$batch" --size "$size" --steps "$steps" --inference-only --json | tag "$c" >>"$out"
+			$PY bench/pytorch/forward_bench.py --models "$model" --batch "$batch" --size "$size" --reps "$steps" --warmup 3 --threads 2 2>/dev/null | tag "$c" >>"$out"
 		fi
 	done
 done
@@ -74,7 +76,7 @@ def med(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else float("nan")
 
-print(f"medians of {reps} alternated runs, {steps} timed steps each; ratio = PyTorch / convzoo step time")
+print(f"medians of {reps} alternated runs, {steps} timed steps each ({int(steps) * 20} for lenet-train); ratio = PyTorch / convzoo step time")
 print(f"{'case':16} {'convzoo ms':>11} {'PyTorch ms':>11} {'ratio':>6} {'convzoo MiB':>12} {'PyTorch MiB':>12} {'total s conv/PT':>16}")
 for case in dict.fromkeys(r["case"] for r in rows):
     side = {}
