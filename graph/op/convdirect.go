@@ -111,8 +111,13 @@ var directUse = true
 // useDirect reports whether the float32 forward runs the direct
 // convolution (see above).
 func (k *convKernel) useDirect() bool {
-	g := &k.g
-	return directUse && !k.keep && !g.identity && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
+	return !k.keep && directFits(&k.g)
+}
+
+// directFits reports whether the direct convolution computes the float32
+// forward of g when no columns are kept.
+func directFits(g *convGeom) bool {
+	return directUse && !g.identity && g.sh == 1 && g.sw == 1 && g.dh == 1 && g.dw == 1 &&
 		g.kh*g.kw >= directMinTaps && directSlot(g) >= 0 &&
 		int64(g.c)*int64(g.h+2*g.ph)*int64(g.w+2*g.pw) <= math.MaxInt32 // offs are int32
 }

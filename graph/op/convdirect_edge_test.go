@@ -176,15 +176,14 @@ func TestConv2dDirectNotRun(t *testing.T) {
 	}
 }
 
-// TestConv2dDirectGrad: a differentiated float32 convolution whose
-// columns are not kept (keepColsBytes 0) takes the direct forward, and
-// its gradients, which rebuild the columns the forward never wrote,
-// agree with float64 ones, at batch 1 (rows split over the workers) and
-// 2, on LeNet-5's two shapes.
+// TestConv2dDirectGrad: a differentiated float32 convolution that the
+// direct kernel computes keeps no columns, whatever keepColsBytes allows
+// (keepCols), so it takes the direct forward, and its gradients, which
+// rebuild the columns the forward never wrote, agree with float64 ones,
+// at batch 1 (rows split over the workers) and 2, on LeNet-5's two shapes.
 func TestConv2dDirectGrad(t *testing.T) {
 	saved := directKernels
-	defer func(k int) { directKernels, keepColsBytes = saved, k }(keepColsBytes)
-	keepColsBytes = 0
+	defer func() { directKernels = saved }()
 	var calls atomic.Int64
 	for i, kern := range saved {
 		directKernels[i] = func(x *float32, offs *int32, nk int, w, bias, out *float32, ldo, nout, relu int) {
