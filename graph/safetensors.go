@@ -229,8 +229,11 @@ func (e stEntry) check(key string) (stdtype.Dtype, error) {
 		if n < 0 || n > 1<<31 {
 			return d, errors.Errorf("tensor %q: bad shape %v", key, e.Shape)
 		}
+		if n > 0 && size > (1<<34)/n { // before multiplying: size·n can wrap int64 to a small size
+			return d, errors.Errorf("tensor %q: shape %v too large", key, e.Shape)
+		}
 		size *= n
-		if size > 1<<34 || size > int64(maxInt) {
+		if size > int64(maxInt) {
 			return d, errors.Errorf("tensor %q: shape %v too large", key, e.Shape)
 		}
 	}

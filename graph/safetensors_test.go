@@ -89,19 +89,20 @@ func TestReadSafetensorsConformance(t *testing.T) {
 		data   []byte
 		want   string
 	}{
-		"overlap":      {`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `tensor "b": data offsets [4 8] overlap`},
-		"gap":          {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12), `tensor "b": data offsets [8 12] leave a gap`},
-		"leading gap":  {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `tensor "a"`},
-		"duplicate":    {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `key "a" appears twice`},
-		"huge shape":   {`{"a":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,4]}}`, d8[:4], `tensor "a": shape`},
-		"neg shape":    {`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, d8[:4], `tensor "a": bad shape`},
-		"empty":        {`{"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}}`, nil, `tensor "a": shape [0 3] has no elements`},
-		"bad dtype":    {`{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}`, d8, `tensor "a": unsupported dtype "C64"`},
-		"size":         {`{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}`, d8, `tensor "a": offsets [0 8] do not fit`},
-		"not object":   {`[1,2]   `, nil, "not a JSON object"},
-		"trailing":     {`{}{}`, nil, "bytes after the JSON object"},
-		"bad metadata": {`{"__metadata__":{"a":1}}`, nil, "metadata"},
-		"huge offsets": {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[9223372036854775804,9223372036854775807]}}`, nil, `tensor "a"`},
+		"overlap":        {`{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `tensor "b": data offsets [4 8] overlap`},
+		"gap":            {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}`, make([]byte, 12), `tensor "b": data offsets [8 12] leave a gap`},
+		"leading gap":    {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `tensor "a"`},
+		"duplicate":      {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, d8, `key "a" appears twice`},
+		"huge shape":     {`{"a":{"dtype":"F32","shape":[2147483648,2147483648],"data_offsets":[0,4]}}`, d8[:4], `tensor "a": shape`},
+		"wrapping shape": {`{"a":{"dtype":"F32","shape":[4,8681,384773,1380655685],"data_offsets":[0,16]}}`, make([]byte, 16), `tensor "a": shape`}, // 2⁶⁴+4 elements: int64 wraps to 4
+		"neg shape":      {`{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}`, d8[:4], `tensor "a": bad shape`},
+		"empty":          {`{"a":{"dtype":"F32","shape":[0,3],"data_offsets":[0,0]}}`, nil, `tensor "a": shape [0 3] has no elements`},
+		"bad dtype":      {`{"a":{"dtype":"C64","shape":[1],"data_offsets":[0,8]}}`, d8, `tensor "a": unsupported dtype "C64"`},
+		"size":           {`{"a":{"dtype":"F16","shape":[3],"data_offsets":[0,8]}}`, d8, `tensor "a": offsets [0 8] do not fit`},
+		"not object":     {`[1,2]   `, nil, "not a JSON object"},
+		"trailing":       {`{}{}`, nil, "bytes after the JSON object"},
+		"bad metadata":   {`{"__metadata__":{"a":1}}`, nil, "metadata"},
+		"huge offsets":   {`{"a":{"dtype":"F32","shape":[1],"data_offsets":[9223372036854775804,9223372036854775807]}}`, nil, `tensor "a"`},
 	}
 	for name, c := range cases {
 		_, _, err := ReadSafetensors(bytes.NewReader(rawSafetensors(c.header, c.data)), "c.safetensors")
