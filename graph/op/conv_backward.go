@@ -38,7 +38,7 @@ func (k *convKernel) grad(inputs G.Nodes, output, dy *G.Node) (G.Nodes, error) {
 	if err != nil {
 		return nil, err
 	}
-	k.keep = keepCols(n, g, int(inputs[0].Dtype().Size())) && !(inputs[0].Dtype() == tensor.Float32 && directFits(&g))
+	k.keep = keepCols(n, g, inputs[0].Dtype())
 	k.wino.differentiated()
 	wk := &convWGrad{fw: k, wShape: ws}
 	dw, err := apply(wk, wk.name(), inputs[0], output, dy)

@@ -96,7 +96,7 @@ func BenchmarkConvWGrad(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		k.keep = keepCols(n, g, 4)
+		k.keep = keepCols(n, g, tensor.Float32)
 		y := tensor.New(tensor.WithShape(n, g.outC, g.oh, g.ow), tensor.Of(tensor.Float32))
 		if err := k.forward([]*tensor.Dense{x, w}, y); err != nil { // fills the kept columns
 			b.Fatal(err)
@@ -147,7 +147,7 @@ func TestPickWGradMode(t *testing.T) {
 		if c.w[2] == 1 {
 			g = newConvGeom(c.x[1], c.x[2], c.x[3], c.w[0], 1, 1, ConvParams{})
 		}
-		if got := pickWGradMode(c.x[0], &g, c.dt, keepCols(c.x[0], g, int(c.dt.Size()))); got != c.want {
+		if got := pickWGradMode(c.x[0], &g, c.dt, keepCols(c.x[0], g, c.dt)); got != c.want {
 			t.Errorf("%s: mode %d, want %d", c.name, got, c.want)
 		}
 	}

@@ -203,3 +203,26 @@ func TestConv2dDirectGrad(t *testing.T) {
 		}
 	}
 }
+
+// TestKeepColsDirect: keepCols itself (which the benchmarks and
+// TestPickWGradMode take as what training keeps) says that LeNet-5's
+// float32 convolutions, which the direct kernel computes, keep no
+// columns, while float64 ones and a float32 3×3 keep theirs.
+func TestKeepColsDirect(t *testing.T) {
+	lenet2 := newConvGeom(6, 14, 14, 16, 5, 5, ConvParams{})
+	conv3 := newConvGeom(16, 8, 8, 16, 3, 3, ConvParams{PadH: 1, PadW: 1})
+	for _, c := range []struct {
+		name string
+		g    convGeom
+		dt   tensor.Dtype
+		want bool
+	}{
+		{"lenet conv2 float32", lenet2, tensor.Float32, false},
+		{"lenet conv2 float64", lenet2, tensor.Float64, true},
+		{"3x3 float32", conv3, tensor.Float32, true},
+	} {
+		if got := keepCols(64, c.g, c.dt); got != c.want {
+			t.Errorf("%s: keepCols %t, want %t", c.name, got, c.want)
+		}
+	}
+}

@@ -1,5 +1,7 @@
 package op
 
+import "gorgonia.org/tensor"
+
 // keepColsBytes bounds the im2col columns a differentiated convolution
 // keeps from its forward pass for the weight gradient: within the bound
 // (LeNet, CIFAR nets) the backward pass reuses them, above it (ImageNet
@@ -18,13 +20,13 @@ var keepColsBytes = 32 << 20
 var keepColsMinOut = 128
 
 // keepCols reports whether a differentiated convolution of batch n and
-// geometry g, of elements of elem bytes, keeps its forward columns for
-// the weight gradient (see keepColsBytes). A float32 convolution that the
+// geometry g, of elements of type dt, keeps its forward columns for the
+// weight gradient (see keepColsBytes). A float32 convolution that the
 // direct kernel computes (directFits: LeNet-5's) keeps none either: its
 // forward then runs without columns, and its backward rebuilds them
 // (LeNet-5's training step at batch 64: 7.6 -> 6.3 ms, 3 alternated runs
-// of `zoo bench lenet --steps 200 --train-only`); grad (conv_backward.go)
-// applies both.
-func keepCols(n int, g convGeom, elem int) bool {
-	return !g.identity && g.outC < keepColsMinOut && n*g.ckk*g.ohw*elem <= keepColsBytes
+// of `zoo bench lenet --steps 200 --train-only`).
+func keepCols(n int, g convGeom, dt tensor.Dtype) bool {
+	return !g.identity && g.outC < keepColsMinOut && n*g.ckk*g.ohw*int(dt.Size()) <= keepColsBytes &&
+		!(dt == tensor.Float32 && directFits(&g))
 }
