@@ -24,7 +24,7 @@ var keepColsMinOut = 128
 // weight gradient (see keepColsBytes). A float32 convolution that the
 // direct kernel computes (directFits: LeNet-5's) keeps none either: its
 // forward then runs without columns, and its backward rebuilds them
-// (LeNet-5's training step at batch 64: 7.6 -> 6.3 ms, 3 alternated runs
+// (LeNet-5's training step at batch 64: 8.15 -> 7.05 ms, 3 alternated runs
 // of `zoo bench lenet --steps 200 --train-only`).
 func keepCols(n int, g convGeom, dt tensor.Dtype) bool {
 	return !g.identity && g.outC < keepColsMinOut && n*g.ckk*g.ohw*int(dt.Size()) <= keepColsBytes &&
