@@ -52,28 +52,20 @@ func TestWinograd4Transform(t *testing.T) {
 // or none, one worker and two, with the assembly transforms and without;
 // rows wide enough for runs of 8 tiles, with and without a remainder.
 func TestWinograd4Odd(t *testing.T) {
-	defer func(s bool) { winogradSIMD = s }(winogradSIMD)
 	rng := rand.New(rand.NewSource(11))
-	for _, simd := range []bool{false, true} {
-		if simd && !hasWinogradSIMD {
-			t.Log("no assembly transforms on this CPU")
-			continue
-		}
-		winogradSIMD = simd
-		for _, workers := range []int{1, 2} {
-			for _, pad := range []int{0, 1, 2} {
-				for _, s := range [][2]int{{1, 1}, {2, 3}, {3, 3}, {5, 7}, {7, 7}, {13, 14}, {14, 13}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 33}, {3, 70}} {
-					if s[0]+2*pad < 3 || s[1]+2*pad < 3 {
-						continue
-					}
-					for _, n := range []int{1, 3} {
-						c := winogradCase{name: fmt.Sprintf("odd4/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3, tile: 4}
-						checkWinograd(t, rng, c, workers)
-					}
+	eachWinogradSetting(t, func(simd bool, workers int) {
+		for _, pad := range []int{0, 1, 2} {
+			for _, s := range [][2]int{{1, 1}, {2, 3}, {3, 3}, {5, 7}, {7, 7}, {13, 14}, {14, 13}, {8, 9}, {11, 4}, {6, 37}, {9, 40}, {4, 33}, {3, 70}} {
+				if s[0]+2*pad < 3 || s[1]+2*pad < 3 {
+					continue
+				}
+				for _, n := range []int{1, 3} {
+					c := winogradCase{name: fmt.Sprintf("odd4/simd=%t/w%d", simd, workers), n: n, c: 5, h: s[0], w: s[1], o: 7, pad: pad, bias: n == 3, tile: 4}
+					checkWinograd(t, rng, c, workers)
 				}
 			}
 		}
-	}
+	})
 }
 
 // TestWinograd4Zoo bounds the F(4×4) error on every 3×3 stride-1 shape
