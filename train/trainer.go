@@ -214,11 +214,6 @@ func (t *Trainer) training() (*Step, error) {
 	return t.step, nil
 }
 
-// lossOpts are the options of the evaluation loss, the training one's.
-func (t *Trainer) lossOpts() graph.CrossEntropyOpts {
-	return graph.CrossEntropyOpts{LabelSmoothing: t.cfg.LabelSmoothing}
-}
-
 // clip is the gradient hook of Config.ClipGradNorm, nil without clipping.
 func (t *Trainer) clip() func([]*graph.Param, []*tensor.Dense) error {
 	if t.cfg.ClipGradNorm == 0 {

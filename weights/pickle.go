@@ -41,8 +41,6 @@ type (
 		size, stride []int64
 		requiresGrad bool
 	}
-	// pyMark is the MARK opcode's stack marker.
-	pyMark struct{}
 )
 
 func newDict() *pyDict { return &pyDict{m: map[any]any{}} }
