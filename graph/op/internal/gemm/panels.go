@@ -75,14 +75,12 @@ func (j *PanelJob) RunRange(_, lo, hi int) {
 	if j.M == 0 || j.N == 0 || lo >= hi {
 		return
 	}
-	if j.K == 0 { // C = Beta·C: sgemm's own case, which reads neither A nor B
-		rows, cols, c := j.M, j.N, j.C
+	if j.K == 0 { // C = Beta·C, reading neither A nor B
 		if j.splitRow {
-			rows, c = min(hi*mr, j.M)-lo*mr, j.C[lo*mr*j.LDC:]
+			scaleRows(min(hi*mr, j.M)-lo*mr, j.N, j.Beta, j.C[lo*mr*j.LDC:], j.LDC)
 		} else {
-			cols, c = min(hi*nr, j.N)-lo*nr, j.C[lo*nr:]
+			scaleRows(j.M, min(hi*nr, j.N)-lo*nr, j.Beta, j.C[lo*nr:], j.LDC)
 		}
-		sgemm(*asmKernels, false, false, rows, cols, 0, nil, 0, nil, 0, j.Beta, c, j.LDC)
 		return
 	}
 	bufs := packPool.Get().(*packBufs)
